@@ -1,0 +1,1 @@
+// Keeps baton_test_support a valid library while support/ holds headers only.
