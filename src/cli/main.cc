@@ -1,6 +1,24 @@
-#include <cstdio>
+// The `baton` command: parses the command line and hands over to one command.
+#include <CLI/CLI.hpp>
 
-int main() {
-  std::puts("baton");
-  return 0;
+#include "src/cli/commands.h"
+#include "src/cli/exit_codes.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"baton: a durable, human-in-the-loop AI workflow orchestrator"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "baton 0.1.0");
+
+  baton::cli::CheckOptions check_options;
+  CLI::App* check = baton::cli::add_check_command(app, check_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // --help and --version are "errors" that exit 0; bad usage exits 1.
+    int code = app.exit(error);
+    return code == 0 ? baton::cli::kExitOk : baton::cli::kExitFailure;
+  }
+  if (check->parsed()) return baton::cli::run_check(check_options);
+  return baton::cli::kExitFailure;
 }

@@ -1,5 +1,9 @@
 #include "src/lang/template/value.h"
 
+#include <string>
+
+#include "src/lang/template/builtins.h"
+
 namespace baton::lang {
 
 const Value* ValueDict::find(std::string_view key) const {
@@ -35,5 +39,35 @@ std::string Value::undefined_message() const {
   const auto& hint = std::get<Undefined>(data_).hint;
   return hint && !hint->empty() ? *hint : "value is undefined";
 }
+
+}  // namespace baton::lang
+
+namespace baton::lang {
+
+Value Object::get_attribute(std::string_view name) const {
+  return Value::undefined("'" + std::string(type_name()) + " object' has no attribute '" +
+                          std::string(name) + "'");
+}
+
+Status Object::set_attribute(std::string_view name, Value /*value*/) {
+  return invalid_input("cannot assign attribute '" + std::string(name) + "' on a " +
+                       std::string(type_name()) + " object");
+}
+
+Result<Value> Object::call(const CallArgs& /*args*/) {
+  return invalid_input("'" + std::string(type_name()) + "' object is not callable");
+}
+
+Result<Value> Object::call_method(std::string_view name, const CallArgs& args) {
+  Value attribute = get_attribute(name);
+  if (attribute.is_undefined()) return invalid_input(attribute.undefined_message());
+  if (!attribute.is_object()) {
+    return invalid_input("'" + std::string(lang::type_name(attribute)) +
+                         "' object is not callable");
+  }
+  return attribute.as_object().call(args);
+}
+
+std::string Object::str() const { return "<" + std::string(type_name()) + " object>"; }
 
 }  // namespace baton::lang

@@ -72,6 +72,14 @@ class Value {
     value.data_ = std::make_shared<const ListData>(std::move(items), true);
     return value;
   }
+  // A named tuple such as groupby's (grouper, list): a tuple whose items are also attributes.
+  static Value named_tuple(ValueList items, std::vector<std::string> field_names) {
+    Value value;
+    auto data = std::make_shared<ListData>(std::move(items), true);
+    data->field_names = std::move(field_names);
+    value.data_ = std::shared_ptr<const ListData>(std::move(data));
+    return value;
+  }
   static Value none() {
     Value value;
     value.data_ = nullptr;
@@ -106,6 +114,10 @@ class Value {
   const ValueList& as_list() const {
     return std::get<std::shared_ptr<const ListData>>(data_)->items;
   }
+  // The attribute names of a named tuple; empty for other lists and tuples. Requires: is_list().
+  const std::vector<std::string>& tuple_fields() const {
+    return std::get<std::shared_ptr<const ListData>>(data_)->field_names;
+  }
   const ValueDict& as_dict() const { return *std::get<std::shared_ptr<const ValueDict>>(data_); }
   Object& as_object() const { return *std::get<std::shared_ptr<Object>>(data_); }
 
@@ -120,6 +132,7 @@ class Value {
     ListData(ValueList list, bool tuple) : items(std::move(list)), is_tuple(tuple) {}
     ValueList items;
     bool is_tuple;
+    std::vector<std::string> field_names;
   };
   std::variant<Undefined, std::nullptr_t, bool, std::int64_t, double, std::string,
                std::shared_ptr<const ListData>, std::shared_ptr<const ValueDict>,

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "src/lang/diagnostics.h"
+#include "src/lang/scalar_positions.h"
+#include "src/lang/workflow.h"
+#include "src/lang/yaml_tree.h"
+
+namespace baton::lang {
+
+// What every section parser shares while loading one file: the source, where diagnostics go,
+// and the conversions from YAML nodes to typed values. Each conversion reports its own error
+// and returns nullopt, so that parsing goes on and every error is found.
+class LoadContext {
+ public:
+  LoadContext(std::string_view source, std::string display_name);
+
+  void error(const YamlNode& node, std::string message);
+  void error_at(int line, int column, std::string message);
+  const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+  std::vector<Diagnostic> take_diagnostics();
+  const std::string& file() const { return file_; }
+  SourceSpan span_of(const YamlNode& node) const { return {file_, node.line, node.column}; }
+  // The file position of `line`:`column` inside the value of the scalar `node`.
+  std::pair<int, int> locate(const YamlNode& node, int line, int column) const {
+    return positions_.locate(node, line, column);
+  }
+
+  // Reports duplicate keys, non-string keys and keys not in `allowed` (with did-you-mean).
+  // `what` names the mapping in messages: "step 'plan'", "model 'fast'". Returns false when
+  // `node` is not a mapping (already reported).
+  bool check_mapping(const YamlNode& node, std::string_view what,
+                     const std::vector<std::string>& allowed);
+  // Reports duplicate keys only; for mappings whose keys are names (steps, inputs, env).
+  bool check_names(const YamlNode& node, std::string_view what);
+
+  std::optional<std::string> string(const YamlNode& node, std::string_view what);
+  std::optional<double> number(const YamlNode& node, std::string_view what);
+  std::optional<std::int64_t> integer(const YamlNode& node, std::string_view what);
+  std::optional<bool> boolean(const YamlNode& node, std::string_view what);
+  std::optional<Milliseconds> duration(const YamlNode& node, std::string_view what);
+  std::optional<RetryPolicy> retry(const YamlNode& node, std::string_view what);
+  // A list of strings (identifiers when `identifiers`).
+  std::optional<std::vector<std::string>> string_list(const YamlNode& node, std::string_view what);
+
+  // A string scalar parsed as a template; syntax errors point into the file.
+  std::optional<LocatedTemplate> template_text(const YamlNode& node, std::string_view what);
+  // YAML data whose strings are templates.
+  std::optional<DataTemplate> data_template(const YamlNode& node, const std::string& what);
+  // Plain YAML data as a Value (parameters, schemas, defaults); strings stay strings.
+  Value data(const YamlNode& node) const;
+
+  // The node of `key` in a mapping (the first one), or nullptr.
+  static const YamlNode* find(const YamlNode& mapping, std::string_view key);
+
+ private:
+  std::string_view source_;
+  std::string file_;
+  ScalarPositions positions_;
+  std::vector<Diagnostic> diagnostics_;
+};
+
+// [A-Za-z_][A-Za-z0-9_]*
+bool is_identifier(std::string_view name);
+// Names a step or variable cannot take: they mean something else in templates.
+bool is_reserved_name(std::string_view name);
+// Parses "500ms", "30s", "5m", "1h", "1h30m"; nullopt when malformed.
+std::optional<Milliseconds> parse_duration(std::string_view text);
+// The YAML 1.2 core schema reading of a plain scalar: null, bool, int, float or string.
+Value plain_scalar_value(const YamlNode& node);
+
+}  // namespace baton::lang

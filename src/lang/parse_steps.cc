@@ -1,0 +1,516 @@
+// steps: id -> step, one kind each; and outputs.
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "src/lang/sections.h"
+
+namespace baton::lang {
+namespace {
+
+const std::vector<std::string> kCommonKeys = {"description", "needs", "when",    "for_each",
+                                              "as",          "retry", "timeout", "output"};
+const std::vector<std::string> kPromptKeys = {"prompt", "messages", "model", "system"};
+const std::vector<std::string> kRunKeys = {"run", "stdin", "env", "cwd"};
+const std::vector<std::string> kHumanKeys = {"human", "show", "input"};
+const std::vector<std::string> kValueKeys = {"value"};
+
+const std::vector<std::string>& kind_keys(StepKind kind) {
+  switch (kind) {
+    case StepKind::kPrompt:
+      return kPromptKeys;
+    case StepKind::kRun:
+      return kRunKeys;
+    case StepKind::kHuman:
+      return kHumanKeys;
+    case StepKind::kValue:
+      return kValueKeys;
+  }
+  return kValueKeys;
+}
+
+std::vector<std::string> all_keys() {
+  std::vector<std::string> keys = kCommonKeys;
+  for (StepKind kind : {StepKind::kPrompt, StepKind::kRun, StepKind::kHuman, StepKind::kValue}) {
+    keys.insert(keys.end(), kind_keys(kind).begin(), kind_keys(kind).end());
+  }
+  return keys;
+}
+
+bool list_valued(const Value& value) { return value.is_list(); }
+
+// Keys that give a step its kind, in file order.
+std::vector<std::pair<const YamlNode*, StepKind>> kind_keys_of(const YamlNode& step) {
+  std::vector<std::pair<const YamlNode*, StepKind>> found;
+  for (const auto& [key, value] : step.entries) {
+    if (!key.is_scalar()) continue;
+    if (key.value == "prompt" || key.value == "messages") {
+      found.emplace_back(&key, StepKind::kPrompt);
+    } else if (key.value == "run") {
+      found.emplace_back(&key, StepKind::kRun);
+    } else if (key.value == "human") {
+      found.emplace_back(&key, StepKind::kHuman);
+    } else if (key.value == "value") {
+      found.emplace_back(&key, StepKind::kValue);
+    }
+  }
+  return found;
+}
+
+class StepParser {
+ public:
+  StepParser(LoadContext& context, const Scope& scope, const Workflow& workflow)
+      : context_(context), scope_(scope), workflow_(workflow) {}
+
+  // nullopt when the step has errors; `dependencies` gets the ids it reads or needs.
+  std::optional<Step> parse(const YamlNode& key, const YamlNode& node,
+                            std::vector<std::string>& dependencies);
+
+ private:
+  void check_keys(const YamlNode& node, StepKind kind);
+  std::optional<LocatedTemplate> text(const YamlNode& node, const std::string& what);
+  std::optional<PromptStep> prompt(const YamlNode& key, const YamlNode& node);
+  std::optional<RunStep> run(const YamlNode& node);
+  std::optional<HumanStep> human(const YamlNode& node);
+  void check_for_each(const YamlNode& node, const DataTemplate& data);
+  void check_when(const YamlNode& node, const LocatedTemplate& when);
+
+  LoadContext& context_;
+  const Scope& scope_;
+  const Workflow& workflow_;
+  std::string id_;
+  std::string what_;
+  std::string path_;  // steps.<id>, for the keys under it
+  std::string loop_variable_;
+  std::vector<std::string>* dependencies_ = nullptr;
+  bool ok_ = true;
+};
+
+void StepParser::check_keys(const YamlNode& node, StepKind kind) {
+  static const std::vector<std::string> kAll = all_keys();
+  for (const auto& [key, value] : node.entries) {
+    if (!key.is_scalar()) continue;
+    const std::string& name = key.value;
+    if (std::find(kCommonKeys.begin(), kCommonKeys.end(), name) != kCommonKeys.end()) continue;
+    const auto& own = kind_keys(kind);
+    if (std::find(own.begin(), own.end(), name) != own.end()) continue;
+    ok_ = false;
+    if (std::find(kAll.begin(), kAll.end(), name) != kAll.end()) {
+      std::string_view owner = "value";
+      for (StepKind other :
+           {StepKind::kPrompt, StepKind::kRun, StepKind::kHuman, StepKind::kValue}) {
+        const auto& keys = kind_keys(other);
+        if (std::find(keys.begin(), keys.end(), name) != keys.end()) {
+          owner = step_kind_name(other);
+        }
+      }
+      context_.error(key, fmt::format("'{}' applies only to {} steps, and {} is a {} step", name,
+                                      owner, what_, step_kind_name(kind)));
+    } else {
+      context_.error(
+          key, fmt::format("unknown key '{}' in {}{}", name, what_, did_you_mean(name, kAll)));
+    }
+  }
+}
+
+std::optional<LocatedTemplate> StepParser::text(const YamlNode& node, const std::string& what) {
+  auto parsed = context_.template_text(node, fmt::format("{}.{}", path_, what));
+  if (!parsed) {
+    ok_ = false;
+    return std::nullopt;
+  }
+  check_references(context_, node, parsed->text, scope_, id_, loop_variable_, *dependencies_);
+  return parsed;
+}
+
+std::optional<PromptStep> StepParser::prompt(const YamlNode& key, const YamlNode& node) {
+  PromptStep step;
+  const YamlNode* prompt = LoadContext::find(node, "prompt");
+  const YamlNode* messages = LoadContext::find(node, "messages");
+  if (prompt != nullptr && messages != nullptr) {
+    context_.error(*messages, fmt::format("{} has both 'prompt' and 'messages'; give one", what_));
+    ok_ = false;
+  }
+  if (prompt != nullptr) step.prompt = text(*prompt, "prompt");
+  if (messages != nullptr && prompt == nullptr) {
+    if (!messages->is_sequence() || messages->items.empty()) {
+      context_.error(
+          *messages,
+          fmt::format("steps.{}.messages must be a non-empty list of {{role, content}}", id_));
+      ok_ = false;
+    } else {
+      for (const YamlNode& item : messages->items) {
+        if (!context_.check_mapping(item, fmt::format("a message of {}", what_),
+                                    {"role", "content"})) {
+          ok_ = false;
+          continue;
+        }
+        const YamlNode* role = LoadContext::find(item, "role");
+        const YamlNode* content = LoadContext::find(item, "content");
+        if (role == nullptr || content == nullptr) {
+          context_.error(item, fmt::format("a message of {} needs 'role' and 'content'", what_));
+          ok_ = false;
+          continue;
+        }
+        if (!role->is_scalar() ||
+            (role->value != "system" && role->value != "user" && role->value != "assistant")) {
+          context_.error(*role,
+                         fmt::format("a message role must be system, user or assistant{}",
+                                     did_you_mean(role->value, {"system", "user", "assistant"})));
+          ok_ = false;
+          continue;
+        }
+        auto body = text(*content, "messages.content");
+        if (body) step.messages.push_back({role->value, std::move(*body)});
+      }
+    }
+  }
+  if (const YamlNode* system = LoadContext::find(node, "system")) {
+    step.system = text(*system, "system");
+  } else {
+    step.system = workflow_.defaults.system;
+  }
+  if (const YamlNode* model = LoadContext::find(node, "model")) {
+    if (auto name = context_.string(*model, path_ + ".model")) {
+      if (workflow_.find_model(*name) == nullptr) {
+        std::vector<std::string> names;
+        for (const Model& declared : workflow_.models) names.push_back(declared.name);
+        context_.error(*model, fmt::format("{} uses model '{}', which is not declared in "
+                                           "models{}",
+                                           what_, *name, did_you_mean(*name, names)));
+        ok_ = false;
+      }
+      step.model = *name;
+    } else {
+      ok_ = false;
+    }
+  } else if (!workflow_.defaults.model.empty()) {
+    step.model = workflow_.defaults.model;
+  } else {
+    context_.error(key, fmt::format("{} has no model: set 'model' on it or defaults.model", what_));
+    ok_ = false;
+  }
+  return step;
+}
+
+std::optional<RunStep> StepParser::run(const YamlNode& node) {
+  RunStep step;
+  const YamlNode& command = *LoadContext::find(node, "run");
+  if (command.is_sequence()) {
+    if (command.items.empty()) {
+      context_.error(command, fmt::format("steps.{}.run is an empty command", id_));
+      ok_ = false;
+    }
+    for (const YamlNode& item : command.items) {
+      if (auto arg = text(item, "run")) step.argv.push_back(std::move(*arg));
+    }
+  } else if (command.is_scalar()) {
+    step.shell = text(command, "run");
+    if (step.shell && command.value.find_first_not_of(" \t\n") == std::string::npos) {
+      context_.error(command, fmt::format("steps.{}.run is an empty command", id_));
+      ok_ = false;
+    }
+  } else {
+    context_.error(command,
+                   fmt::format("steps.{}.run must be a list of arguments or a shell command "
+                               "string",
+                               id_));
+    ok_ = false;
+  }
+  if (const YamlNode* input = LoadContext::find(node, "stdin"))
+    step.stdin_text = text(*input, "stdin");
+  if (const YamlNode* cwd = LoadContext::find(node, "cwd")) step.cwd = text(*cwd, "cwd");
+  if (const YamlNode* env = LoadContext::find(node, "env")) {
+    if (context_.check_names(*env, path_ + ".env")) {
+      for (const auto& [name, value] : env->entries) {
+        if (!is_identifier(name.value)) {
+          context_.error(name,
+                         fmt::format("'{}' is not a valid environment variable name", name.value));
+          ok_ = false;
+          continue;
+        }
+        if (auto body = text(value, "env." + name.value)) {
+          step.env.emplace_back(name.value, std::move(*body));
+        }
+      }
+    } else {
+      ok_ = false;
+    }
+  }
+  return step;
+}
+
+std::optional<HumanStep> StepParser::human(const YamlNode& node) {
+  auto question = text(*LoadContext::find(node, "human"), "human");
+  if (!question) return std::nullopt;
+  HumanStep step{std::move(*question), std::nullopt, Value::none()};
+  if (const YamlNode* show = LoadContext::find(node, "show")) step.show = text(*show, "show");
+  if (const YamlNode* input = LoadContext::find(node, "input")) {
+    if (!input->is_mapping()) {
+      context_.error(*input,
+                     fmt::format("steps.{}.input must be a mapping describing the answer (a "
+                                 "JSON-Schema-like object)",
+                                 id_));
+      ok_ = false;
+    } else {
+      step.input_schema = context_.data(*input);
+    }
+  }
+  return step;
+}
+
+// for_each must give a list: reject what is known not to be one.
+void StepParser::check_for_each(const YamlNode& node, const DataTemplate& data) {
+  auto fail = [&](std::string why) {
+    context_.error(node, fmt::format("steps.{}.for_each must be a list, but {}", id_, why));
+    ok_ = false;
+  };
+  if (data.kind == DataTemplate::Kind::kList) return;
+  if (data.kind == DataTemplate::Kind::kMapping) return fail("it is a mapping");
+  if (data.kind == DataTemplate::Kind::kConstant) return fail("it is a scalar");
+  const Template& text = data.text->text;
+  if (auto constant = text.constant_value(); constant && !list_valued(*constant)) {
+    return fail(constant->is_string() && text.references().empty() &&
+                        text.source().find("{{") == std::string::npos
+                    ? "it is a plain string; write \"{{ expression }}\""
+                    : "it is a constant that is not a list");
+  }
+  auto path = text.single_reference();
+  if (!path) {
+    if (text.constant_value()) return;
+    // Text around or between tags renders a string, never a list.
+    const std::string& source = text.source();
+    std::size_t open = source.find_first_not_of(" \t\n");
+    std::size_t close = source.find_last_not_of(" \t\n");
+    if (open == std::string::npos || source.compare(open, 2, "{{") != 0 ||
+        source.compare(close - 1, 2, "}}") != 0) {
+      fail("it renders text; write exactly one \"{{ expression }}\"");
+    }
+    return;
+  }
+  if (path->size() >= 2 && (*path)[0] == "inputs") {
+    const Input* input = workflow_.find_input((*path)[1]);
+    if (input != nullptr && path->size() == 2 && input->type != InputType::kList) {
+      fail(fmt::format("input '{}' is of type {}", input->name, input_type_name(input->type)));
+    }
+    return;
+  }
+  auto step = scope_.steps.find((*path)[0]);
+  if (step == scope_.steps.end() || path->size() != 2 || step->second.loops ||
+      !step->second.valid) {
+    return;
+  }
+  const std::string& field = (*path)[1];
+  StepKind kind = step->second.kind;
+  bool text_field = field == "stdout" || field == "stderr" || field == "exit_code" ||
+                    field == "approved" || field == "reason" || field == "usage" ||
+                    field == "model" ||
+                    (field == "output" && (kind == StepKind::kPrompt || kind == StepKind::kRun));
+  if (text_field) {
+    fail(fmt::format("'{}.{}' is not a list{}", (*path)[0], field,
+                     field == "output" ? fmt::format(" (its JSON is '{}.json')", (*path)[0]) : ""));
+  }
+}
+
+void StepParser::check_when(const YamlNode& node, const LocatedTemplate& when) {
+  if (when.text.references().empty()) {
+    context_.error(node, fmt::format("steps.{}.when is a constant condition; a 'when' must read an "
+                                     "input or a step, as in \"{{{{ review.approved }}}}\"",
+                                     id_));
+    ok_ = false;
+  }
+}
+
+std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
+                                      std::vector<std::string>& dependencies) {
+  id_ = key.value;
+  what_ = fmt::format("step '{}'", id_);
+  path_ = "steps." + id_;
+  dependencies_ = &dependencies;
+  Step step;
+  step.id = id_;
+  step.span = context_.span_of(key);
+  if (!node.is_mapping()) {
+    context_.error(node.is_null() ? key : node, fmt::format("{} must be a mapping", what_));
+    return std::nullopt;
+  }
+  context_.check_names(node, what_);
+  auto kinds = kind_keys_of(node);
+  if (kinds.empty()) {
+    context_.error(key, fmt::format("{} has no kind: give it one of 'prompt', 'messages', "
+                                    "'run', 'human' or 'value'",
+                                    what_));
+    return std::nullopt;
+  }
+  for (std::size_t i = 1; i < kinds.size(); ++i) {
+    if (kinds[i].second == kinds[0].second) continue;
+    context_.error(*kinds[i].first,
+                   fmt::format("{} has two kinds, '{}' and '{}'; a step does exactly one thing",
+                               what_, kinds[0].first->value, kinds[i].first->value));
+    return std::nullopt;
+  }
+  step.kind = kinds[0].second;
+  check_keys(node, step.kind);
+
+  if (const YamlNode* as = LoadContext::find(node, "as")) {
+    if (!as->is_scalar() || !is_identifier(as->value) || as->value == "inputs" ||
+        scope_.steps.contains(as->value)) {
+      context_.error(*as,
+                     fmt::format("steps.{}.as must be an identifier that is not 'inputs' nor a "
+                                 "step id",
+                                 id_));
+      ok_ = false;
+    } else {
+      step.as = as->value;
+    }
+    if (LoadContext::find(node, "for_each") == nullptr) {
+      context_.error(*as, fmt::format("{} has 'as' but no 'for_each'", what_));
+      ok_ = false;
+    }
+  }
+  if (const YamlNode* for_each = LoadContext::find(node, "for_each")) {
+    // The list is computed before the loop variable exists.
+    step.for_each = context_.data_template(*for_each, path_ + ".for_each");
+    if (step.for_each) {
+      check_data_references(context_, *for_each, *step.for_each, scope_, id_, "", dependencies);
+      check_for_each(*for_each, *step.for_each);
+    } else {
+      ok_ = false;
+    }
+    loop_variable_ = step.as;
+  }
+  if (const YamlNode* when = LoadContext::find(node, "when")) {
+    // Evaluated once per item in a for_each step.
+    step.when = text(*when, "when");
+    if (step.when) check_when(*when, *step.when);
+  }
+  if (const YamlNode* description = LoadContext::find(node, "description")) {
+    if (auto value = context_.string(*description, path_ + ".description")) {
+      step.description = *value;
+    }
+  }
+  if (const YamlNode* needs = LoadContext::find(node, "needs")) {
+    auto list = needs->is_scalar() ? std::optional<std::vector<std::string>>({needs->value})
+                                   : context_.string_list(*needs, path_ + ".needs");
+    if (list) {
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const std::string& name = (*list)[i];
+        const YamlNode& at = needs->is_scalar() ? *needs : needs->items[i];
+        if (name == id_) {
+          context_.error(at, fmt::format("{} needs itself", what_));
+          ok_ = false;
+        } else if (!scope_.steps.contains(name)) {
+          context_.error(at, fmt::format("{} needs '{}', which is not a step{}", what_, name,
+                                         did_you_mean(name, scope_.step_ids)));
+          ok_ = false;
+        } else {
+          step.needs.push_back(name);
+          if (std::find(dependencies.begin(), dependencies.end(), name) == dependencies.end()) {
+            dependencies.push_back(name);
+          }
+        }
+      }
+    } else {
+      ok_ = false;
+    }
+  }
+  if (const YamlNode* retry = LoadContext::find(node, "retry")) {
+    step.retry = context_.retry(*retry, path_ + ".retry");
+    ok_ = ok_ && step.retry.has_value();
+  }
+  if (const YamlNode* timeout = LoadContext::find(node, "timeout")) {
+    step.timeout = context_.duration(*timeout, path_ + ".timeout");
+    ok_ = ok_ && step.timeout.has_value();
+  }
+  if (const YamlNode* output = LoadContext::find(node, "output")) {
+    context_.error(*output, fmt::format("{}: output contracts ('output:') are not supported yet; "
+                                        "remove the key",
+                                        what_));
+    ok_ = false;
+  }
+
+  switch (step.kind) {
+    case StepKind::kPrompt:
+      if (auto body = prompt(key, node)) step.body = std::move(*body);
+      break;
+    case StepKind::kRun:
+      if (auto body = run(node)) step.body = std::move(*body);
+      break;
+    case StepKind::kHuman:
+      if (auto body = human(node)) {
+        step.body = std::move(*body);
+      } else {
+        ok_ = false;
+      }
+      break;
+    case StepKind::kValue: {
+      const YamlNode& value = *LoadContext::find(node, "value");
+      auto data = context_.data_template(value, path_ + ".value");
+      if (data) {
+        check_data_references(context_, value, *data, scope_, id_, loop_variable_, dependencies);
+        step.body = ValueStep{std::move(*data)};
+      } else {
+        ok_ = false;
+      }
+      break;
+    }
+  }
+  if (!ok_) return std::nullopt;
+  return step;
+}
+
+}  // namespace
+
+void parse_steps(LoadContext& context, const YamlNode& node, Scope& scope, Workflow& workflow) {
+  // Every declared step takes part in the graph, even one with errors, so that cycles are
+  // reported together with the other errors.
+  std::vector<SourceSpan> spans(scope.step_ids.size());
+  std::vector<std::vector<std::string>> dependencies(scope.step_ids.size());
+  std::unordered_map<std::string, std::size_t> declared;
+  for (std::size_t i = 0; i < scope.step_ids.size(); ++i) declared.emplace(scope.step_ids[i], i);
+  bool complete = true;
+  for (const auto& [key, value] : node.entries) {
+    auto at = key.is_scalar() ? declared.find(key.value) : declared.end();
+    if (at == declared.end() || spans[at->second].is_known()) continue;  // invalid id, duplicate
+    spans[at->second] = context.span_of(key);
+    StepParser parser(context, scope, workflow);
+    auto step = parser.parse(key, value, dependencies[at->second]);
+    if (step) {
+      workflow.step_index.emplace(step->id, workflow.steps.size());
+      workflow.steps.push_back(std::move(*step));
+    } else {
+      complete = false;
+    }
+  }
+  std::vector<std::size_t> order = order_steps(context, scope.step_ids, spans, dependencies);
+  if (!complete || workflow.steps.size() != scope.step_ids.size()) return;
+  // Complete: step i is declared step i.
+  workflow.topological_order = std::move(order);
+  for (std::size_t i = 0; i < workflow.steps.size(); ++i) {
+    for (const std::string& id : dependencies[i]) {
+      workflow.steps[i].dependencies.push_back(declared.at(id));
+    }
+  }
+}
+
+void parse_outputs(LoadContext& context, const YamlNode& node, const Scope& scope,
+                   Workflow& workflow) {
+  if (node.is_null()) return;
+  if (!context.check_names(node, "outputs")) return;
+  for (const auto& [key, value] : node.entries) {
+    if (!is_identifier(key.value)) {
+      context.error(key, fmt::format("output name '{}' is not an identifier", key.value));
+      continue;
+    }
+    auto data = context.data_template(value, "outputs." + key.value);
+    if (!data) continue;
+    std::vector<std::string> ignored;
+    check_data_references(context, value, *data, scope, "", "", ignored);
+    workflow.outputs.push_back({key.value, std::move(*data)});
+  }
+}
+
+}  // namespace baton::lang

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "src/lang/load_context.h"
+#include "src/lang/workflow.h"
+#include "src/lang/yaml_tree.h"
+
+namespace baton::lang {
+
+// The parsers of each top-level section. Each reports every problem it finds to the context
+// and fills in what it could parse; load_workflow() keeps the Workflow only if none was found.
+
+void parse_inputs(LoadContext& context, const YamlNode& node, Workflow& workflow);
+void parse_models(LoadContext& context, const YamlNode& node, Workflow& workflow);
+void parse_defaults(LoadContext& context, const YamlNode& node, Workflow& workflow);
+void parse_budget(LoadContext& context, const YamlNode& node, Workflow& workflow);
+
+// What templates may name: inputs, steps (with their kind and whether they loop) and the
+// loop variable of the step being parsed.
+struct Scope {
+  struct StepInfo {
+    StepKind kind = StepKind::kValue;
+    bool loops = false;  // has for_each: every field is a list
+    bool valid = true;   // false when its kind is unknown (no field checks then)
+  };
+  const Workflow* workflow = nullptr;
+  std::unordered_map<std::string, StepInfo> steps;
+  std::vector<std::string> step_ids;  // for did-you-mean
+  std::vector<std::string> input_names;
+};
+
+// Steps and outputs; `scope.steps` must already hold every step id.
+void parse_steps(LoadContext& context, const YamlNode& node, Scope& scope, Workflow& workflow);
+void parse_outputs(LoadContext& context, const YamlNode& node, const Scope& scope,
+                   Workflow& workflow);
+
+// Checks the names a template reads against `scope`. `self` is the id of the step the template
+// belongs to ("" for outputs) and `loop_variable` its `as` name ("" when none). Adds the step
+// ids read to `dependencies` (once each, in order).
+void check_references(LoadContext& context, const YamlNode& node, const Template& text,
+                      const Scope& scope, const std::string& self, const std::string& loop_variable,
+                      std::vector<std::string>& dependencies);
+void check_data_references(LoadContext& context, const YamlNode& node, const DataTemplate& data,
+                           const Scope& scope, const std::string& self,
+                           const std::string& loop_variable,
+                           std::vector<std::string>& dependencies);
+
+// The fields of a step result of `kind`, in documentation order.
+const std::vector<std::string>& step_fields(StepKind kind);
+
+// The steps in an order where each comes after its dependencies (indices into `ids`); reports
+// every cycle at the first of its steps in file order. `dependencies[i]` holds the ids step i
+// reads or needs; ids that are not in `ids` are ignored.
+std::vector<std::size_t> order_steps(LoadContext& context, const std::vector<std::string>& ids,
+                                     const std::vector<SourceSpan>& spans,
+                                     const std::vector<std::vector<std::string>>& dependencies);
+
+}  // namespace baton::lang

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "baton/result.h"
+#include "src/lang/template/value.h"
+
+namespace baton::lang {
+
+// Python str methods shared by call_method() and the filters. Case mapping is one code point
+// to one code point, for ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic; other scripts
+// keep their case, and "ß".upper() stays "ß" (Python gives "SS").
+char32_t simple_upper(char32_t c);
+char32_t simple_lower(char32_t c);
+std::string simple_upper(std::string_view text);
+std::string simple_lower(std::string_view text);
+// str.title(): a letter after a non-letter is upper-cased, every other letter lower-cased.
+std::string python_title(std::string_view text);
+// str.capitalize().
+std::string python_capitalize(std::string_view text);
+// str.strip/lstrip/rstrip with Python's whitespace, or with the code points of `chars`.
+std::string python_strip(std::string_view text, const std::string* chars, bool left, bool right);
+// str.split(sep, maxsplit); sep == nullptr splits on runs of whitespace.
+Result<ValueList> python_split(std::string_view text, const std::string* sep, std::int64_t maxsplit,
+                               bool from_right);
+// str.replace(old, new, count).
+std::string python_replace(std::string_view text, std::string_view old_text,
+                           std::string_view new_text, std::int64_t count);
+// str.center(width, fill).
+std::string python_center(std::string_view text, std::int64_t width, char32_t fill);
+// str.splitlines(keepends).
+ValueList python_splitlines(std::string_view text, bool keepends);
+
+}  // namespace baton::lang

@@ -1,0 +1,174 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "baton/error.h"
+#include "src/lang/template/template.h"
+#include "src/lang/template/value.h"
+
+namespace baton::lang {
+
+// The checked model of a workflow file. A Workflow is built only by load_workflow() (loader.h)
+// and only when the file has no error; it is immutable afterwards and may be shared by threads.
+
+using Milliseconds = std::chrono::milliseconds;
+
+// A template parsed once, with where its text starts in the file.
+struct LocatedTemplate {
+  Template text;
+  SourceSpan span;
+};
+
+// YAML data whose strings are templates: `value:` steps, `outputs`, a `for_each` list.
+struct DataTemplate {
+  enum class Kind { kConstant, kTemplate, kList, kMapping };
+  Kind kind = Kind::kConstant;
+  Value constant = Value::none();                            // kConstant: null, bool, number
+  std::optional<LocatedTemplate> text;                       // kTemplate: every YAML string
+  std::vector<DataTemplate> items;                           // kList
+  std::vector<std::pair<std::string, DataTemplate>> fields;  // kMapping, in file order
+  SourceSpan span;
+};
+
+enum class InputType { kString, kNumber, kInteger, kBoolean, kList, kObject };
+std::string_view input_type_name(InputType type);
+
+struct Input {
+  std::string name;
+  InputType type = InputType::kString;
+  std::string description;
+  std::optional<Value> default_value;  // matches `type`
+  bool required = true;                // false when there is a default or `required: false`
+  SourceSpan span;
+};
+
+struct RetryPolicy {
+  int attempts = 1;  // total attempts, >= 1
+  Milliseconds backoff{0};
+  Milliseconds max_backoff{0};  // 0: no cap
+};
+
+struct Price {  // USD per million tokens
+  double input = 0;
+  double output = 0;
+  double cached_input = 0;
+};
+
+enum class Provider { kOpenAi, kAnthropic, kFixture };
+std::string_view provider_name(Provider provider);
+
+struct Model {
+  std::string name;
+  Provider provider = Provider::kOpenAi;
+  std::string model;
+  std::string base_url;
+  std::string api_key_env;  // the NAME of an environment variable, never a key
+  std::optional<double> temperature;
+  std::optional<std::int64_t> max_tokens;
+  std::optional<std::int64_t> concurrency;
+  std::optional<RetryPolicy> retry;
+  std::vector<std::string> fallback;  // declared model names, acyclic
+  std::optional<Price> price;
+  Value parameters = Value::none();  // a dict passed through to the provider, or none
+  SourceSpan span;
+};
+
+struct Defaults {
+  std::string model;  // empty: none
+  std::optional<RetryPolicy> retry;
+  std::optional<Milliseconds> timeout;
+  std::optional<LocatedTemplate> system;
+};
+
+struct Budget {
+  std::optional<double> usd;
+  std::optional<std::int64_t> tokens;
+};
+
+enum class StepKind { kPrompt, kRun, kHuman, kValue };
+std::string_view step_kind_name(StepKind kind);
+
+struct Message {
+  std::string role;  // system | user | assistant
+  LocatedTemplate content;
+};
+
+struct PromptStep {
+  std::string model;                      // resolved: the step's `model` or defaults.model
+  std::optional<LocatedTemplate> prompt;  // exactly one of prompt and messages
+  std::vector<Message> messages;
+  std::optional<LocatedTemplate> system;  // the step's, else defaults.system
+};
+
+struct RunStep {
+  std::vector<LocatedTemplate> argv;     // `run: [...]`: no shell
+  std::optional<LocatedTemplate> shell;  // `run: "..."`: run by /bin/sh -c
+  std::optional<LocatedTemplate> stdin_text;
+  std::vector<std::pair<std::string, LocatedTemplate>> env;
+  std::optional<LocatedTemplate> cwd;
+};
+
+struct HumanStep {
+  LocatedTemplate question;
+  std::optional<LocatedTemplate> show;
+  Value input_schema = Value::none();  // a dict describing the answer, or none
+};
+
+struct ValueStep {
+  DataTemplate value;
+};
+
+struct Step {
+  std::string id;
+  std::string description;
+  StepKind kind = StepKind::kValue;
+  std::variant<PromptStep, RunStep, HumanStep, ValueStep> body;
+  std::vector<std::string> needs;
+  std::optional<LocatedTemplate> when;
+  std::optional<DataTemplate> for_each;
+  std::string as = "item";
+  std::optional<RetryPolicy> retry;       // the step's, else defaults.retry (engine decides)
+  std::optional<Milliseconds> timeout;    // the step's, else defaults.timeout
+  std::vector<std::size_t> dependencies;  // indices into Workflow::steps: references + needs
+  SourceSpan span;                        // the step id
+
+  const PromptStep* prompt() const { return std::get_if<PromptStep>(&body); }
+  const RunStep* run() const { return std::get_if<RunStep>(&body); }
+  const HumanStep* human() const { return std::get_if<HumanStep>(&body); }
+  const ValueStep* value() const { return std::get_if<ValueStep>(&body); }
+};
+
+struct Output {
+  std::string name;
+  DataTemplate value;
+};
+
+struct Workflow {
+  std::string name;
+  std::string description;
+  std::string file;  // the display name it was loaded under
+  std::vector<Input> inputs;
+  std::vector<Model> models;
+  Defaults defaults;
+  Budget budget;
+  std::vector<Step> steps;                     // in file order
+  std::vector<std::size_t> topological_order;  // every step after its dependencies; stable
+  std::vector<Output> outputs;
+
+  // nullptr when there is no such step / model / input.
+  const Step* find_step(std::string_view id) const;
+  const Model* find_model(std::string_view wanted) const;
+  const Input* find_input(std::string_view wanted) const;
+
+  std::unordered_map<std::string, std::size_t> step_index;  // id -> index into steps
+};
+
+}  // namespace baton::lang
