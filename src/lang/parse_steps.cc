@@ -340,6 +340,19 @@ std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
   context_.check_names(node, what_);
   auto kinds = kind_keys_of(node);
   if (kinds.empty()) {
+    // A misspelt kind key ("promt") is the likely cause: point at it rather than the step.
+    static const std::vector<std::string> kKindKeys = {"prompt", "messages", "run", "human",
+                                                       "value"};
+    static const std::vector<std::string> kAll = all_keys();
+    for (const auto& [entry_key, entry_value] : node.entries) {
+      if (!entry_key.is_scalar()) continue;
+      if (std::find(kAll.begin(), kAll.end(), entry_key.value) != kAll.end()) continue;
+      std::string guess = closest_match(entry_key.value, kKindKeys);
+      if (guess.empty()) continue;
+      context_.error(entry_key, fmt::format("unknown key '{}' in {}; did you mean '{}'?",
+                                            entry_key.value, what_, guess));
+      return std::nullopt;
+    }
     context_.error(key, fmt::format("{} has no kind: give it one of 'prompt', 'messages', "
                                     "'run', 'human' or 'value'",
                                     what_));
