@@ -329,7 +329,7 @@ std::optional<DataTemplate> LoadContext::data_template(const YamlNode& node,
       bool ok = true;
       for (const auto& [key, item] : node.entries) {
         auto value = data_template(item, fmt::format("{}.{}", what, key.value));
-        if (value && key.is_scalar()) out.fields.emplace_back(key.value, std::move(*value));
+        if (value && key.is_scalar()) out.fields.push_back(DataField{key.value, std::move(*value)});
         ok = ok && value.has_value();
       }
       if (!ok) return std::nullopt;

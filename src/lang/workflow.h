@@ -27,15 +27,25 @@ struct LocatedTemplate {
   SourceSpan span;
 };
 
+struct DataField;
+
 // YAML data whose strings are templates: `value:` steps, `outputs`, a `for_each` list.
 struct DataTemplate {
   enum class Kind { kConstant, kTemplate, kList, kMapping };
+
   Kind kind = Kind::kConstant;
-  Value constant = Value::none();                            // kConstant: null, bool, number
-  std::optional<LocatedTemplate> text;                       // kTemplate: every YAML string
-  std::vector<DataTemplate> items;                           // kList
-  std::vector<std::pair<std::string, DataTemplate>> fields;  // kMapping, in file order
+  Value constant = Value::none();       // kConstant: null, bool, number
+  std::optional<LocatedTemplate> text;  // kTemplate: every YAML string
+  std::vector<DataTemplate> items;      // kList
+  std::vector<DataField> fields;        // kMapping, in file order
   SourceSpan span;
+};
+
+// One `key: value` of a mapping DataTemplate (named like std::pair's members; a pair of an
+// incomplete type cannot be a member of that type).
+struct DataField {
+  std::string first;
+  DataTemplate second;
 };
 
 enum class InputType { kString, kNumber, kInteger, kBoolean, kList, kObject };

@@ -109,7 +109,7 @@ class TreeBuilder : public YAML::EventHandler {
       top.key = std::move(node);
       top.has_key = true;
     } else {
-      top.node.entries.emplace_back(std::move(top.key), std::move(node));
+      top.node.entries.push_back(YamlEntry{std::move(top.key), std::move(node)});
       top.has_key = false;
     }
   }

@@ -8,6 +8,8 @@
 
 namespace baton::lang {
 
+struct YamlEntry;
+
 // A YAML document as a plain tree that keeps where every node starts. The loader works on this
 // tree so that no other file sees the YAML library.
 struct YamlNode {
@@ -21,7 +23,7 @@ struct YamlNode {
   int line = 0;                 // 1-based; for a scalar, where its first character (quote, `|`) is
   int column = 0;               // 1-based, in bytes
   std::vector<YamlNode> items;  // sequences
-  std::vector<std::pair<YamlNode, YamlNode>> entries;  // mappings, in file order, duplicates kept
+  std::vector<YamlEntry> entries;  // mappings, in file order, duplicates kept
 
   bool is_null() const { return kind == Kind::kNull; }
   bool is_scalar() const { return kind == Kind::kScalar; }
@@ -29,6 +31,13 @@ struct YamlNode {
   bool is_mapping() const { return kind == Kind::kMapping; }
   // A scalar written without quotes or block indicator: only these can be numbers or booleans.
   bool is_plain_scalar() const { return is_scalar() && style == Style::kPlain; }
+};
+
+// One `key: value` of a mapping. Named like std::pair's members, which it replaces because a
+// pair of an incomplete type cannot be a member of that type.
+struct YamlEntry {
+  YamlNode first;   // the key
+  YamlNode second;  // the value
 };
 
 // Parses one YAML document. Fails with kInvalidInput on a syntax error, whose span holds the
