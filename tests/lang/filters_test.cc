@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "src/lang/template/builtins.h"
+#include "src/lang/template/template.h"
 #include "src/lang/template/value.h"
 
 namespace baton::lang {
@@ -68,6 +69,31 @@ TEST(FiltersTest, StringCase) {
   EXPECT_EQ(filter("capitalize", "hELLO world"), "Hello world");
   EXPECT_EQ(filter("title", "hello wORLD-foo (bar) they're"), "Hello World-Foo (Bar) They're");
   EXPECT_EQ(filter("upper", Value::undefined("'x' is undefined")), "error: 'x' is undefined");
+}
+
+TEST(FiltersTest, StringCaseUsesFullMappings) {
+  EXPECT_EQ(filter("upper", "ß"), "SS");
+  EXPECT_EQ(filter("length", Value(filter("lower", "İ"))), "2");
+  // Jinja2's title upper-cases a word's first letter with str.upper().
+  EXPECT_EQ(filter("title", "ǅ"), "Ǆ");
+  EXPECT_EQ(filter("title", "ßa ǉb"), "SSa Ǉb");
+}
+
+TEST(FiltersTest, FormatOfHugeFloatIsExact) {
+  EXPECT_EQ(filter("format", "%d", {1e20}), "100000000000000000000");
+  EXPECT_EQ(filter("format", "%d", {-1.5e19}), "-15000000000000000000");
+  EXPECT_EQ(filter("format", "%d", {2.9}), "2");
+  EXPECT_EQ(filter("round", std::int64_t{9223372036854775807}, {-1}),
+            "error: integer overflow: the result does not fit in 64 bits");
+}
+
+TEST(TestsTest, SameasIsIdentityOfSharedContainers) {
+  const Value items = list({1, 2});
+  EXPECT_EQ(test("sameas", items, {items}), "True");
+  EXPECT_EQ(test("sameas", items, {list({1, 2})}), "False");
+  const Value d = dict({{"a", 1}});
+  EXPECT_EQ(test("sameas", d, {d}), "True");
+  EXPECT_EQ(test("sameas", d, {dict({{"a", 1}})}), "False");
 }
 
 TEST(FiltersTest, CenterIndentTrim) {
@@ -291,6 +317,32 @@ TEST(TestsTest, BuiltinTests) {
   EXPECT_EQ(test("test", "odd"), "True");
   EXPECT_EQ(test("callable", find_global("range")), "True");
   EXPECT_EQ(test("escaped", "a"), "False");
+}
+
+}  // namespace
+}  // namespace baton::lang
+
+namespace baton::lang {
+namespace {
+
+// Jinja2's tojson, safe and escape return Markup: the same text, another repr, and `+` with a
+// plain str escapes the str.
+TEST(FiltersTest, MarkupResultsKeepJinja2Semantics) {
+  auto render = [](std::string_view source) {
+    auto parsed = Template::parse(source);
+    EXPECT_TRUE(parsed) << parsed.error().to_string();
+    auto text = parsed->render(Context());
+    EXPECT_TRUE(text) << text.error().to_string();
+    return *text;
+  };
+  EXPECT_EQ(render("{{ 'Ada' | tojson }}"), "\"Ada\"");
+  EXPECT_EQ(render("{{ ['Ada' | tojson] }}"), "[Markup('\"Ada\"')]");
+  EXPECT_EQ(render("{{ (1 | tojson) + ' say \"hi\"' }}"), "1 say &#34;hi&#34;");
+  EXPECT_EQ(render("{{ '<b>' ~ ('<i>' | safe) }}"), "<b><i>");
+  EXPECT_EQ(render("{{ '<b>' + ('<i>' | safe) }}"), "&lt;b&gt;<i>");
+  EXPECT_EQ(render("{{ '<b>' | e | e }} {{ '<b>' | e is escaped }} {{ 'x' is escaped }}"),
+            "&lt;b&gt; True False");
+  EXPECT_EQ(render("{{ '<b>' | safe | forceescape }}"), "&lt;b&gt;");
 }
 
 }  // namespace

@@ -75,6 +75,17 @@ TEST(TemplateParserTest, ReferencesAreFreeNamesWithStaticPaths) {
   EXPECT_EQ(references_of("{{ range(3) }}"), "range@1:4 ");
 }
 
+TEST(TemplateParserTest, NestedTupleTargets) {
+  EXPECT_EQ(render_or_error("{% set a, (b, 1) = 1, 2 %}"), "ERR 1:15: can't assign to 'tuple'");
+  EXPECT_EQ(render_or_error("{% set a, (b c) = 1, 2 %}"), "ERR 1:14: expected token ')', got 'c'");
+  EXPECT_EQ(render_or_error("{% for a, (b, c) d in [] %}{% endfor %}"),
+            "ERR 1:18: expected token 'in', got 'd'");
+  EXPECT_EQ(references_of("{% for a, (b, (c, d)) in xs %}{{ a }}{{ b }}{{ d }}{{ e }}{% endfor %}"
+                          "{{ b }}"),
+            "xs@1:26 e@1:55 b@1:74 ");
+  EXPECT_EQ(references_of("{% set (a, b), c = v %}{{ a }}{{ c }}{{ e }}"), "v@1:20 e@1:41 ");
+}
+
 TEST(TemplateParserTest, SingleReferenceAndConstantValue) {
   auto single = Template::parse("  {{ outline.sections }}\n");
   ASSERT_TRUE(single);

@@ -139,6 +139,56 @@ TEST(TemplateRenderTest, UnpackingErrors) {
             "ERR 1:4: not enough values to unpack (expected 2, got 1)");
 }
 
+TEST(TemplateRenderTest, NestedTupleTargets) {
+  EXPECT_EQ(
+      render_or_error("{% for a, (b, c) in [(1, (2, 3))] %}{{ a }}{{ b }}{{ c }}{% endfor %}"),
+      "123");
+  EXPECT_EQ(
+      render_or_error("{% for (a, b), c in [((1, 2), 3)] %}{{ a }}{{ b }}{{ c }}{% endfor %}"),
+      "123");
+  EXPECT_EQ(render_or_error("{% for a, (b, (c, d)) in [(1, (2, (3, 4)))] %}"
+                            "{{ a }}{{ b }}{{ c }}{{ d }}{% endfor %}"),
+            "1234");
+  EXPECT_EQ(render_or_error("{% for ((a, b)) in [(1, 2)] %}{{ a }}{{ b }}{% endfor %}"), "12");
+  EXPECT_EQ(render_or_error("{% for a, (b, c) in [(1, 'xy'), (2, {'p': 0, 'q': 1})] %}"
+                            "{{ a }}{{ b }}{{ c }}{% endfor %}"),
+            "1xy2pq");
+  EXPECT_EQ(render_or_error("{% for a, (b, c) in [(1, (2, 3)), (4, (5, 1))] if c > 2 %}"
+                            "{{ a }}{{ b }}{{ c }}{% endfor %}"),
+            "123");
+  EXPECT_EQ(render_or_error("{% for a, (b, c) in [(1, (2, 3))] %}{% endfor %}{{ b is defined }}"),
+            "False");
+  EXPECT_EQ(render_or_error("{% for () in [[]] %}x{% endfor %}"), "x");
+  EXPECT_EQ(
+      render_or_error("{% set a, (b, (c, d)) = 1, (2, (3, 4)) %}{{ a }}{{ b }}{{ c }}{{ d }}"),
+      "1234");
+  EXPECT_EQ(render_or_error("{% set (a, b), c = [1, 2], 3 %}{{ a }}{{ b }}{{ c }}"), "123");
+  EXPECT_EQ(render_or_error("{% set (a) = [1] %}{{ a }}"), "[1]");
+  EXPECT_EQ(render_or_error("{% set ((a, b)) = 1, 2 %}{{ a }}{{ b }}"), "12");
+  EXPECT_EQ(render_or_error("{% set (a,) = [1] %}{{ a }}"), "1");
+  EXPECT_EQ(render_or_error("{% set a, (b,) = 1, [2] %}{{ a }}{{ b }}"), "12");
+  EXPECT_EQ(render_or_error("{% set a, () = 1, [] %}{{ a }}"), "1");
+  EXPECT_EQ(render_or_error("{% set (a) %}x{% endset %}{{ a }}"), "x");
+  EXPECT_EQ(render_or_error("{% set a, (b, c) = 1, (2, 3) %}{% macro m() %}{{ c }}{% endmacro %}"
+                            "{{ m() }}"),
+            "3");
+}
+
+TEST(TemplateRenderTest, NestedUnpackingErrors) {
+  EXPECT_EQ(render_or_error("{% for a, (b, c) in [(1, (2,))] %}{% endfor %}"),
+            "ERR 1:4: not enough values to unpack (expected 2, got 1)");
+  EXPECT_EQ(render_or_error("{% for a, (b, c) in [(1, (2, 3, 4))] %}{% endfor %}"),
+            "ERR 1:4: too many values to unpack (expected 2)");
+  EXPECT_EQ(render_or_error("{% for a, (b, (c, d)) in [(1, (2, (3, 4, 5)))] %}{% endfor %}"),
+            "ERR 1:4: too many values to unpack (expected 2)");
+  EXPECT_EQ(render_or_error("{% for (a, b), c in [(1, 2)] %}{% endfor %}"),
+            "ERR 1:4: cannot unpack non-iterable int object");
+  EXPECT_EQ(render_or_error("{% set a, (b, c) = 1, none %}"),
+            "ERR 1:4: cannot unpack non-iterable NoneType object");
+  EXPECT_EQ(render_or_error("{% set a, () = 1, [2] %}"),
+            "ERR 1:4: too many values to unpack (expected 0)");
+}
+
 TEST(TemplateRenderTest, RenderIsRepeatable) {
   auto parsed = Template::parse("{% for i in xs %}{{ i }}{% endfor %}");
   ASSERT_TRUE(parsed);

@@ -262,8 +262,8 @@ TEST(ValueTest, MethodsOfStrListDict) {
   EXPECT_EQ(call("ab", "replace", {"", "-"}), "'-a-b-'");
   EXPECT_EQ(call("abc", "nope", {}), "error: 'str object' has no attribute 'nope'");
   const Value d = dict({{"a", 1}, {"b", 2}});
-  EXPECT_EQ(call(d, "items", {}), "[('a', 1), ('b', 2)]");
-  EXPECT_EQ(call(d, "keys", {}), "['a', 'b']");
+  EXPECT_EQ(call(d, "items", {}), "dict_items([('a', 1), ('b', 2)])");
+  EXPECT_EQ(call(d, "keys", {}), "dict_keys(['a', 'b'])");
   EXPECT_EQ(call(d, "get", {"z", 0}), "0");
   EXPECT_EQ(call(d, "get", {"z"}), "None");
   EXPECT_EQ(call(list({1, 2, 1}), "count", {1}), "2");
@@ -272,11 +272,91 @@ TEST(ValueTest, MethodsOfStrListDict) {
   EXPECT_EQ(to_str(*formatted), "1-y-2");
 }
 
+TEST(ValueTest, RemoveAffixAndUnsupportedMethods) {
+  auto call = [](const Value& receiver, std::string_view name, ValueList args) {
+    auto result = call_method(receiver, name, CallArgs{std::move(args), {}});
+    return result ? to_repr(*result) : "error: " + result.error().message();
+  };
+  EXPECT_EQ(call("prefix-body", "removeprefix", {"prefix-"}), "'body'");
+  EXPECT_EQ(call("body", "removeprefix", {"x"}), "'body'");
+  EXPECT_EQ(call("body.txt", "removesuffix", {".txt"}), "'body'");
+  EXPECT_EQ(call("a", "removesuffix", {"abc"}), "'a'");
+  // Real Python methods Baton does not implement are attributes, but calling them fails.
+  auto encode = get_attribute("hello", "encode");
+  ASSERT_TRUE(encode.has_value());
+  EXPECT_FALSE(encode->is_undefined());
+  EXPECT_EQ(call("hello", "encode", {}), "error: 'str.encode' is not supported");
+  EXPECT_EQ(call(list({1}), "append", {2}), "error: 'list.append' is not supported");
+  EXPECT_EQ(call(dict({}), "update", {}), "error: 'dict.update' is not supported");
+  auto tuple_append = get_attribute(Value::tuple({1}), "append");
+  ASSERT_TRUE(tuple_append.has_value());
+  EXPECT_TRUE(tuple_append->is_undefined());
+}
+
+TEST(ValueTest, StrFormatSpecs) {
+  auto format = [](std::string_view text, ValueList args) {
+    auto result = call_method(Value(text), "format", CallArgs{std::move(args), {}});
+    return result ? to_str(*result) : "error: " + result.error().message();
+  };
+  EXPECT_EQ(format("{:>5}|{:<4}|{:^6}|", {"a", "b", "c"}), "    a|b   |  c   |");
+  EXPECT_EQ(format("{:.3f}", {0.1}), "0.100");
+  EXPECT_EQ(format("{:*^9,}", {1234567}), "1,234,567");
+  EXPECT_EQ(format("{:+08.2f}", {-3.14159}), "-0003.14");
+  EXPECT_EQ(format("{:#x} {:#b} {:o} {:X}", {255, 5, 8, 255}), "0xff 0b101 10 FF");
+  EXPECT_EQ(format("{:.2%}", {0.1234}), "12.34%");
+  EXPECT_EQ(format("{:e}", {12345.678}), "1.234568e+04");
+  EXPECT_EQ(format("{:.3}", {1.0}), "1.0");
+  EXPECT_EQ(format("{:g}", {1e20}), "1e+20");
+  EXPECT_EQ(format("{:5}|{:5}", {42, "ab"}), "   42|ab   ");
+  EXPECT_EQ(format("{!r:>6}", {"a"}), "   'a'");
+  EXPECT_EQ(format("{:05}", {-42}), "-0042");
+  EXPECT_EQ(format("{:.2s}", {"abc"}), "ab");
+  EXPECT_EQ(format("{:,.2f}", {1234567.891}), "1,234,567.89");
+  EXPECT_EQ(format("{:d}", {"x"}), "error: Unknown format code 'd' for object of type 'str'");
+}
+
+TEST(ValueTest, UnicodeCaseMappingIsPythons) {
+  auto call = [](const Value& receiver, std::string_view name) {
+    auto result = call_method(receiver, name, CallArgs{});
+    return result ? to_str(*result) : "error: " + result.error().message();
+  };
+  EXPECT_EQ(call("straße", "upper"), "STRASSE");
+  EXPECT_EQ(call("İ", "lower"), "i\xCC\x87");
+  EXPECT_EQ(call("ǅ", "upper"), "Ǆ");
+  EXPECT_EQ(call("ǅ", "lower"), "ǆ");
+  EXPECT_EQ(call("ǆa ßa", "title"), "ǅa Ssa");
+  EXPECT_EQ(call("ǉubljana", "capitalize"), "ǈubljana");
+  EXPECT_EQ(call("ßǅǄ", "swapcase"), "SSǅǆ");
+  EXPECT_EQ(call("Straße", "casefold"), "strasse");
+}
+
+TEST(ValueTest, RangeAndDictViewsPrintAsPythonButActAsLists) {
+  Value range = *find_global("range").as_object().call(CallArgs{{5}, {}});
+  EXPECT_EQ(to_str(range), "range(0, 5)");
+  EXPECT_EQ(type_name(range), "range");
+  EXPECT_EQ(to_str(*get_item(range, 1)), "1");
+  EXPECT_EQ(to_str(Value(*iterate(range))), "[0, 1, 2, 3, 4]");
+  EXPECT_EQ(to_str(*find_global("range").as_object().call(CallArgs{{2, 8, 2}, {}})),
+            "range(2, 8, 2)");
+  const Value d = dict({{"a", 1}, {"b", 2}});
+  const Value items = *call_method(d, "items", CallArgs{});
+  EXPECT_EQ(to_str(items), "dict_items([('a', 1), ('b', 2)])");
+  EXPECT_EQ(to_str(*call_method(d, "values", CallArgs{})), "dict_values([1, 2])");
+  EXPECT_EQ(to_str(Value(*iterate(items))), "[('a', 1), ('b', 2)]");
+  auto first = get_item(items, 0);
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(first->is_undefined());
+  EXPECT_EQ(first->undefined_message(), "dict_items object has no element 0");
+}
+
 TEST(ValueTest, Globals) {
   Value range = find_global("range");
   ASSERT_TRUE(range.is_object());
-  EXPECT_EQ(to_repr(*range.as_object().call(CallArgs{{5}, {}})), "[0, 1, 2, 3, 4]");
-  EXPECT_EQ(to_repr(*range.as_object().call(CallArgs{{10, 0, -3}, {}})), "[10, 7, 4, 1]");
+  EXPECT_EQ(to_repr(Value(*iterate(*range.as_object().call(CallArgs{{5}, {}})))),
+            "[0, 1, 2, 3, 4]");
+  EXPECT_EQ(to_repr(Value(*iterate(*range.as_object().call(CallArgs{{10, 0, -3}, {}})))),
+            "[10, 7, 4, 1]");
+  EXPECT_EQ(to_repr(*range.as_object().call(CallArgs{{10, 0, -3}, {}})), "range(10, 0, -3)");
   EXPECT_FALSE(range.as_object().call(CallArgs{{100001}, {}}));
   EXPECT_EQ(range.as_object().call(CallArgs{{1, 2, 0}, {}}).error().message(),
             "range() arg 3 must not be zero");

@@ -81,6 +81,7 @@ struct Node {
   std::unique_ptr<Expr> condition;   // for ... if condition
   std::vector<std::string> targets;  // assigned names; a macro's name is targets[0]
   bool tuple_target = false;         // `a, b = ...` / `for a, b in ...` (even with one name)
+  std::unique_ptr<Expr> target;      // for, set: kName or kTuple of (nested) targets
   std::string attribute;             // `set ns.attribute = ...`
   std::vector<std::unique_ptr<Expr>> values;  // with: values; macro: parameter defaults
   std::vector<std::string> params;            // macro, call block parameters

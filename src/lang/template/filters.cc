@@ -47,7 +47,7 @@ Result<Value> filter_tojson(const Value& input, const CallArgs& args, Invoker&) 
     indent = static_cast<int>(std::max<std::int64_t>(0, std::min<std::int64_t>(n, 64)));
   }
   BATON_ASSIGN_OR_RETURN(std::string json, to_jinja_json(input, indent));
-  return Value(std::move(json));
+  return Value::markup(std::move(json));
 }
 
 // Python's pprint.pformat for values that fit on one line: repr with dict keys sorted.
@@ -250,7 +250,7 @@ Result<Value> AttrGetter::operator()(const Value& item) const {
 }
 
 Value ignore_case(const Value& value) {
-  return value.is_string() ? Value(simple_lower(value.as_string())) : value;
+  return value.is_string() ? Value(python_lower(value.as_string())) : value;
 }
 
 Result<ValueList> sorted_by(ValueList items, const std::function<Result<Value>(const Value&)>& key,

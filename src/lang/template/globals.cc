@@ -68,7 +68,7 @@ class RangeFunction final : public Object {
     items.reserve(count);
     for (std::uint64_t i = 0; i < count; ++i)
       items.emplace_back(start + static_cast<std::int64_t>(i) * step);
-    return Value(std::move(items));
+    return Value::range(std::move(items), start, stop, step);
   }
 };
 

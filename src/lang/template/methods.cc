@@ -11,15 +11,24 @@
 namespace baton::lang {
 namespace {
 
-constexpr std::array<std::string_view, 36> kStrMethods = {
-    "split",      "rsplit",  "strip",      "lstrip",    "rstrip",     "upper",
-    "lower",      "title",   "capitalize", "replace",   "startswith", "endswith",
-    "find",       "rfind",   "index",      "rindex",    "count",      "join",
-    "isdigit",    "isalpha", "isalnum",    "isspace",   "isupper",    "islower",
-    "zfill",      "ljust",   "rjust",      "center",    "splitlines", "partition",
-    "rpartition", "format",  "swapcase",   "isdecimal", "isnumeric",  "casefold"};
+constexpr std::array<std::string_view, 38> kStrMethods = {
+    "split",      "rsplit",       "strip",       "lstrip",     "rstrip",   "upper",     "lower",
+    "title",      "capitalize",   "replace",     "startswith", "endswith", "find",      "rfind",
+    "index",      "rindex",       "count",       "join",       "isdigit",  "isalpha",   "isalnum",
+    "isspace",    "isupper",      "islower",     "zfill",      "ljust",    "rjust",     "center",
+    "splitlines", "partition",    "rpartition",  "format",     "swapcase", "isdecimal", "isnumeric",
+    "casefold",   "removeprefix", "removesuffix"};
 constexpr std::array<std::string_view, 4> kDictMethods = {"items", "keys", "values", "get"};
 constexpr std::array<std::string_view, 2> kListMethods = {"index", "count"};
+// The other methods Python's str, list and dict have: defined as attributes, as in Jinja2, but
+// calling one fails ("'str.encode' is not supported").
+constexpr std::array<std::string_view, 9> kUnsupportedStrMethods = {
+    "encode",      "expandtabs", "format_map", "isascii",  "isidentifier",
+    "isprintable", "istitle",    "maketrans",  "translate"};
+constexpr std::array<std::string_view, 9> kUnsupportedListMethods = {
+    "append", "clear", "copy", "extend", "insert", "pop", "remove", "reverse", "sort"};
+constexpr std::array<std::string_view, 7> kUnsupportedDictMethods = {
+    "clear", "copy", "fromkeys", "pop", "popitem", "setdefault", "update"};
 
 template <std::size_t N>
 bool in(const std::array<std::string_view, N>& names, std::string_view name) {
@@ -80,13 +89,16 @@ Result<std::string> simple_format(std::string_view format, const CallArgs& args)
       return python_error("Single '{' encountered in format string");
     std::string field(format.substr(i + 1, close - i - 1));
     i = close;
+    std::string spec;
+    if (const std::size_t colon = field.find(':'); colon != std::string::npos) {
+      spec = field.substr(colon + 1);
+      field.resize(colon);
+    }
     bool repr = false;
     if (const std::size_t bang = field.find('!'); bang != std::string::npos) {
       repr = field.substr(bang + 1) == "r";
       field.resize(bang);
     }
-    if (field.find(':') != std::string::npos)
-      return python_error("format specs in str.format() are not supported");
     const Value* value = nullptr;
     if (field.empty() || std::all_of(field.begin(), field.end(), ::isdigit)) {
       const std::size_t index = field.empty() ? auto_index++ : std::stoul(field);
@@ -101,7 +113,13 @@ Result<std::string> simple_format(std::string_view format, const CallArgs& args)
       if (value == nullptr) return python_error(python_string_repr(field));
     }
     if (value->is_undefined()) return python_error(value->undefined_message());
-    out += repr ? to_repr(*value) : to_str(*value);
+    if (repr) {
+      BATON_ASSIGN_OR_RETURN(std::string text, format_with_spec(Value(to_repr(*value)), spec));
+      out += text;
+    } else {
+      BATON_ASSIGN_OR_RETURN(std::string text, format_with_spec(*value, spec));
+      out += text;
+    }
   }
   return out;
 }
@@ -267,6 +285,17 @@ Result<Value> call_str_method(const std::string& text, std::string_view name,
     }
     return Value(python_splitlines(text, keepends));
   }
+  if (name == "removeprefix" || name == "removesuffix") {
+    BATON_ASSIGN_OR_RETURN(auto bound, BoundArgs::bind(function, args, {"affix"}));
+    if (!bound.has(0)) return python_error(function + "() takes exactly one argument (0 given)");
+    BATON_ASSIGN_OR_RETURN(std::string affix, str_arg(*bound.get(0), function + "() argument"));
+    if (affix.size() > text.size()) return Value(text);
+    if (name == "removeprefix")
+      return Value(text.compare(0, affix.size(), affix) == 0 ? text.substr(affix.size()) : text);
+    return Value(text.compare(text.size() - affix.size(), affix.size(), affix) == 0
+                     ? text.substr(0, text.size() - affix.size())
+                     : text);
+  }
   if (name == "partition" || name == "rpartition") {
     BATON_ASSIGN_OR_RETURN(auto bound, BoundArgs::bind(function, args, {"sep"}));
     if (!bound.has(0)) return python_error(function + "() takes exactly one argument (0 given)");
@@ -283,18 +312,12 @@ Result<Value> call_str_method(const std::string& text, std::string_view name,
   // The remaining methods take no arguments.
   if (!args.positional.empty() || !args.keyword.empty())
     return python_error(function + "() takes no arguments");
-  if (name == "upper") return Value(simple_upper(text));
-  if (name == "lower" || name == "casefold") return Value(simple_lower(text));
+  if (name == "upper") return Value(python_upper(text));
+  if (name == "lower") return Value(python_lower(text));
+  if (name == "casefold") return Value(python_casefold(text));
   if (name == "title") return Value(python_title(text));
   if (name == "capitalize") return Value(python_capitalize(text));
-  if (name == "swapcase") {
-    std::u32string chars = decode_utf8(text);
-    for (char32_t& c : chars) {
-      const char32_t upper = simple_upper(c);
-      c = upper != c ? upper : simple_lower(c);
-    }
-    return Value(encode_utf8(chars));
-  }
+  if (name == "swapcase") return Value(python_swapcase(text));
   if (name == "isdigit" || name == "isdecimal" || name == "isnumeric")
     return Value(all_chars(text, [](char32_t c) { return c >= '0' && c <= '9'; }));
   if (name == "isalpha")
@@ -347,7 +370,10 @@ Result<Value> call_dict_method(const Value& receiver, std::string_view name, con
       out.push_back(value);
     }
   }
-  return Value(std::move(out));
+  const Value::Sequence view = name == "items"  ? Value::Sequence::kDictItems
+                               : name == "keys" ? Value::Sequence::kDictKeys
+                                                : Value::Sequence::kDictValues;
+  return Value::dict_view(std::move(out), view);
 }
 
 Result<Value> call_list_method(const Value& receiver, std::string_view name, const CallArgs& args) {
@@ -366,12 +392,22 @@ Result<Value> call_list_method(const Value& receiver, std::string_view name, con
   return Value(count);
 }
 
+bool is_unsupported_method(const Value& receiver, std::string_view name) {
+  if (receiver.is_string()) return in(kUnsupportedStrMethods, name);
+  if (receiver.is_dict()) return in(kUnsupportedDictMethods, name);
+  // A tuple and a range have only index() and count(), which are implemented.
+  if (receiver.is_list() && receiver.sequence() == Value::Sequence::kList)
+    return in(kUnsupportedListMethods, name);
+  return false;
+}
+
 }  // namespace
 
 bool has_method(const Value& receiver, std::string_view name) {
+  if (is_unsupported_method(receiver, name)) return true;
   if (receiver.is_string()) return in(kStrMethods, name);
   if (receiver.is_dict()) return in(kDictMethods, name);
-  if (receiver.is_list()) return in(kListMethods, name);
+  if (receiver.is_list()) return !is_dict_view(receiver) && in(kListMethods, name);
   return false;
 }
 
@@ -395,6 +431,9 @@ Result<Value> call_method(const Value& receiver, std::string_view name, const Ca
     }
     return no_attribute(receiver, name);
   }
+  if (is_unsupported_method(receiver, name))
+    return python_error("'" + std::string(type_name(receiver)) + "." + std::string(name) +
+                        "' is not supported");
   if (receiver.is_string()) return call_str_method(receiver.as_string(), name, args);
   if (receiver.is_dict()) return call_dict_method(receiver, name, args);
   return call_list_method(receiver, name, args);

@@ -103,7 +103,10 @@ Result<Value> filter_round(const Value& input, const CallArgs& args, Invoker&) {
       // round(int, n) stays an int.
       const std::int64_t v = input.is_bool() ? (input.as_bool() ? 1 : 0) : input.as_int();
       if (precision >= 0) return Value(v);
-      return Value(static_cast<std::int64_t>(python_round(static_cast<double>(v), precision)));
+      const double rounded = python_round(static_cast<double>(v), precision);
+      if (std::fabs(rounded) >= 9.2233720368547758e18)
+        return python_error("integer overflow: the result does not fit in 64 bits");
+      return Value(static_cast<std::int64_t>(rounded));
     }
     return Value(python_round(input.as_float(), precision));
   }
@@ -226,7 +229,7 @@ std::optional<double> parse_python_float(std::string_view text) {
     sign = s.substr(0, 1);
     s.remove_prefix(1);
   }
-  const std::string lower = simple_lower(s);
+  const std::string lower = python_lower(s);
   if (lower == "inf" || lower == "infinity") return sign == "-" ? -HUGE_VAL : HUGE_VAL;
   if (lower == "nan") return std::nan("");
   auto cleaned = strip_underscores(s);

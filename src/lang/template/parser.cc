@@ -297,27 +297,57 @@ class Parser {
     }
   }
 
-  // Names separated by commas (`a`, `a, b`, `(a, b)`): what for, set and with assign to.
+  // What for and set assign to: a name or comma-separated targets, where each target may be a
+  // parenthesised target list of any depth (`a`, `a, b`, `(a, b), c`, `a, (b, (c, d))`).
   Status parse_targets(Node& node, std::initializer_list<std::string_view> end_names) {
-    bool parens = skip_op("(");
-    while (true) {
-      if (!node.targets.empty() || node.tuple_target) {
-        if (!skip_op(",")) break;
-        node.tuple_target = true;
-      }
-      if (current().kind != TokenKind::kName) {
-        if (node.tuple_target && (is_op(")") || at_end_tag(end_names) || is_op("="))) break;
-        return fail_here("can't assign to '" + describe(current()) + "'");
-      }
-      if (at_end_tag(end_names)) break;
-      node.targets.push_back(std::string(advance().text));
+    BATON_ASSIGN_OR_RETURN(node.target, parse_target_list(node.targets, end_names, false, 0));
+    node.tuple_target = node.target->kind == ExprKind::kTuple;
+    if (node.targets.empty() && !node.tuple_target) {
+      return fail_here("expected a name to assign to");
     }
-    if (parens) {
-      BATON_TRY(expect_op(")"));
-      node.tuple_target = true;
-    }
-    if (node.targets.empty()) return fail_here("expected a name to assign to");
     return ok_status();
+  }
+
+  // One target list: a bare name or a kTuple of names and nested lists; `(a)` is just the name.
+  // Every bound name is appended to `names`.
+  Result<ExprPtr> parse_target_list(std::vector<std::string>& names,
+                                    std::initializer_list<std::string_view> end_names,
+                                    bool explicit_parentheses, int depth) {
+    DepthGuard guard(recursion_);
+    BATON_TRY(check_recursion());
+    const Token& start = current();
+    std::vector<ExprPtr> items;
+    bool is_tuple = false;
+    while (true) {
+      if (!items.empty()) {
+        if (!skip_op(",")) break;
+        is_tuple = true;
+        if (is_op(")") || is_op("=") || at_end_tag(end_names)) break;
+      }
+      if (is_op("(")) {
+        advance();
+        BATON_ASSIGN_OR_RETURN(ExprPtr inner, parse_target_list(names, {}, true, depth + 1));
+        BATON_TRY(expect_op(")"));
+        items.push_back(std::move(inner));
+        continue;
+      }
+      if (current().kind == TokenKind::kName && !at_end_tag(end_names)) {
+        ExprPtr name = make(ExprKind::kName, current());
+        name->name = std::string(advance().text);
+        names.push_back(name->name);
+        items.push_back(std::move(name));
+        continue;
+      }
+      if (items.empty() && explicit_parentheses && is_op(")")) break;  // `()`
+      if (items.empty() && !explicit_parentheses && current().kind == TokenKind::kName) break;
+      if (is_tuple || depth > 0) return fail_here("can't assign to 'tuple'");
+      return fail_here("can't assign to '" + describe(current()) + "'");
+    }
+    if (!is_tuple && items.size() == 1) return std::move(items[0]);
+    if (items.empty() && !explicit_parentheses) return fail_here("expected a name to assign to");
+    ExprPtr tuple = make(ExprKind::kTuple, start);
+    tuple->children = std::move(items);
+    return tuple;
   }
 
   Result<Node> parse_for(Node node) {

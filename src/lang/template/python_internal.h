@@ -18,6 +18,19 @@ inline Error python_error(std::string message) { return invalid_input(std::move(
 // precision, and %(name)s with a dict.
 Result<std::string> percent_format(std::string_view format, const Value& args);
 
+// Python's format(value, spec) as str.format() applies it: the format-spec mini-language
+// [[fill]align][sign][#][0][width][,|_][.precision][type] for str, int, bool and float, with the
+// types s d x X o b c e E f F g G % and none.
+Result<std::string> format_with_spec(const Value& value, std::string_view spec);
+
+// dict.items(), dict.keys() or dict.values(): iterable but not indexable.
+inline bool is_dict_view(const Value& value) {
+  if (!value.is_list()) return false;
+  const Value::Sequence sequence = value.sequence();
+  return sequence == Value::Sequence::kDictItems || sequence == Value::Sequence::kDictKeys ||
+         sequence == Value::Sequence::kDictValues;
+}
+
 // Arguments bound to a Python signature: names in order; positional first, then keywords.
 class BoundArgs {
  public:
@@ -43,6 +56,9 @@ Result<std::string> str_arg(const Value& value, std::string_view what);
 
 // str() of a value that must be defined.
 Result<std::string> to_str_checked(const Value& value);
+
+// markupsafe's escape: & < > " ' as HTML entities.
+std::string html_escape(std::string_view text);
 
 // Python's sort order with a key: compares two values, failing on incomparable types.
 Result<bool> python_less(const Value& left, const Value& right);

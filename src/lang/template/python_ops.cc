@@ -223,13 +223,54 @@ std::string_view type_name(const Value& value) {
     case Value::Kind::kString:
       return "str";
     case Value::Kind::kList:
-      return value.is_tuple() ? "tuple" : "list";
+      switch (value.sequence()) {
+        case Value::Sequence::kTuple:
+          return "tuple";
+        case Value::Sequence::kRange:
+          return "range";
+        case Value::Sequence::kDictItems:
+          return "dict_items";
+        case Value::Sequence::kDictKeys:
+          return "dict_keys";
+        case Value::Sequence::kDictValues:
+          return "dict_values";
+        case Value::Sequence::kList:
+          break;
+      }
+      return "list";
     case Value::Kind::kDict:
       return "dict";
     case Value::Kind::kObject:
       return value.as_object().type_name();
   }
   return "object";
+}
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&#34;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
 }
 
 std::string to_str(const Value& value) {
@@ -258,8 +299,21 @@ std::string to_repr(const Value& value) {
     case Value::Kind::kFloat:
       return python_float_repr(value.as_float());
     case Value::Kind::kString:
+      if (value.is_markup()) return "Markup(" + python_string_repr(value.as_string()) + ")";
       return python_string_repr(value.as_string());
     case Value::Kind::kList: {
+      const Value::Sequence sequence = value.sequence();
+      if (sequence == Value::Sequence::kRange) {
+        const auto& [start, stop, step] = value.range_bounds();
+        return "range(" + std::to_string(start) + ", " + std::to_string(stop) +
+               (step == 1 ? "" : ", " + std::to_string(step)) + ")";
+      }
+      if (sequence != Value::Sequence::kList && sequence != Value::Sequence::kTuple) {
+        std::string out(type_name(value));
+        out += "([";
+        append_repr_list(out, value.as_list());
+        return out + "])";
+      }
       const bool tuple = value.is_tuple();
       std::string out = tuple ? "(" : "[";
       append_repr_list(out, value.as_list());
@@ -391,7 +445,17 @@ Result<Value> apply_binary(BinaryOp op, const Value& left, const Value& right) {
   if (is_numeric(left) && is_numeric(right)) return arithmetic(op, left, right);
   if (op == BinaryOp::kAdd) {
     if (left.is_string()) {
-      if (right.is_string()) return Value(left.as_string() + right.as_string());
+      if (right.is_string()) {
+        // Markup + str escapes the str, str + Markup too; the result is Markup.
+        if (left.is_markup() && !right.is_markup()) {
+          return Value::markup(left.as_string() + html_escape(right.as_string()));
+        }
+        if (right.is_markup() && !left.is_markup()) {
+          return Value::markup(html_escape(left.as_string()) + right.as_string());
+        }
+        if (left.is_markup()) return Value::markup(left.as_string() + right.as_string());
+        return Value(left.as_string() + right.as_string());
+      }
       return python_error("can only concatenate str (not \"" + std::string(type_name(right)) +
                           "\") to str");
     }

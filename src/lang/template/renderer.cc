@@ -227,10 +227,9 @@ Status Renderer::render_node(const Node& node, std::string& out) {
   return ok_status();
 }
 
-Status Renderer::assign_targets(const Node& node, const std::vector<std::string>& targets,
-                                Value value) {
-  if (!node.tuple_target) {
-    bind(targets[0], std::move(value));
+Status Renderer::assign_targets(const Node& node, const Expr& target, Value value) {
+  if (target.kind != ExprKind::kTuple) {
+    bind(target.name, std::move(value));
     return ok_status();
   }
   if (value.is_undefined()) return error_at(node, value.undefined_message());
@@ -239,22 +238,23 @@ Status Renderer::assign_targets(const Node& node, const std::vector<std::string>
                     "cannot unpack non-iterable " + std::string(type_name(value)) + " object");
   }
   BATON_ASSIGN_OR_RETURN(ValueList items, iterate(value));
-  if (items.size() < targets.size()) {
-    return error_at(node, "not enough values to unpack (expected " +
-                              std::to_string(targets.size()) + ", got " +
-                              std::to_string(items.size()) + ")");
+  const std::size_t expected = target.children.size();
+  if (items.size() < expected) {
+    return error_at(node, "not enough values to unpack (expected " + std::to_string(expected) +
+                              ", got " + std::to_string(items.size()) + ")");
   }
-  if (items.size() > targets.size()) {
-    return error_at(node,
-                    "too many values to unpack (expected " + std::to_string(targets.size()) + ")");
+  if (items.size() > expected) {
+    return error_at(node, "too many values to unpack (expected " + std::to_string(expected) + ")");
   }
-  for (std::size_t i = 0; i < targets.size(); ++i) bind(targets[i], std::move(items[i]));
+  for (std::size_t i = 0; i < expected; ++i) {
+    BATON_TRY(assign_targets(node, *target.children[i], std::move(items[i])));
+  }
   return ok_status();
 }
 
 Status Renderer::render_set(const Node& node) {
   BATON_ASSIGN_OR_RETURN(Value value, eval(*node.expr));
-  if (node.attribute.empty()) return assign_targets(node, node.targets, std::move(value));
+  if (node.attribute.empty()) return assign_targets(node, *node.target, std::move(value));
   const Value* target = lookup(node.targets[0]);
   if (target == nullptr || target->is_undefined()) {
     return error_at(node, "'" + node.targets[0] + "' is undefined");
@@ -283,7 +283,7 @@ Status Renderer::render_for(const Node& node, std::string& out) {
     for (Value& item : items) {
       if (++iterations_ > kMaxLoopIterations) break;
       vars_.resize(frames_.back().begin);
-      Status bound = assign_targets(node, node.targets, item);
+      Status bound = assign_targets(node, *node.target, item);
       if (!bound) {
         pop_frame();
         return bound;
@@ -310,7 +310,7 @@ Status Renderer::render_for(const Node& node, std::string& out) {
     }
     vars_.resize(frames_.back().begin);
     loop->set_index(i);
-    status = assign_targets(node, node.targets, items[i]);
+    status = assign_targets(node, *node.target, items[i]);
     if (!status) break;
     bind("loop", loop_value);
     status = render_body(node.body, out);

@@ -63,7 +63,8 @@ class Renderer final : public Invoker {
   Status render_node(const Node& node, std::string& out);
   Status render_for(const Node& node, std::string& out);
   Status render_set(const Node& node);
-  Status assign_targets(const Node& node, const std::vector<std::string>& targets, Value value);
+  // Binds `value` to `target` (a name or a nested tuple of names), unpacking as Python does.
+  Status assign_targets(const Node& node, const Expr& target, Value value);
   Status write(const Expr& expr, std::string& out);
   Status check_size(const std::string& out, const Node& node) const;
 

@@ -8,9 +8,49 @@
 namespace baton::lang {
 namespace {
 
-char32_t to_upper(char32_t c) { return simple_upper(c); }
-char32_t to_lower(char32_t c) { return simple_lower(c); }
-bool is_cased(char32_t c) { return simple_upper(c) != c || simple_lower(c) != c; }
+constexpr char32_t kSharpS = 0xDF;           // ß: upper "SS", title "Ss"
+constexpr char32_t kDottedCapitalI = 0x130;  // İ: lower "i" + U+0307
+
+// The Latin digraph triples (Ǆ ǅ ǆ, Ǉ ǈ ǉ, Ǌ ǋ ǌ, Ǳ ǲ ǳ): upper, title, lower case. Returns the
+// upper-case member, or 0 when `c` is not one of them.
+char32_t digraph_base(char32_t c) {
+  if (c >= 0x1C4 && c <= 0x1CC) return 0x1C4 + (c - 0x1C4) / 3 * 3;
+  if (c >= 0x1F1 && c <= 0x1F3) return 0x1F1;
+  return 0;
+}
+
+bool is_titlecase(char32_t c) {
+  const char32_t base = digraph_base(c);
+  return base != 0 && c == base + 1;
+}
+
+bool is_cased(char32_t c) { return c == kSharpS || simple_upper(c) != c || simple_lower(c) != c; }
+
+void append_upper(std::string& out, char32_t c) {
+  if (c == kSharpS) {
+    out += "SS";
+  } else {
+    append_utf8(out, simple_upper(c));
+  }
+}
+
+void append_lower(std::string& out, char32_t c) {
+  if (c == kDottedCapitalI) {
+    out += "i\xCC\x87";
+  } else {
+    append_utf8(out, simple_lower(c));
+  }
+}
+
+void append_title(std::string& out, char32_t c) {
+  if (c == kSharpS) {
+    out += "Ss";
+  } else if (const char32_t base = digraph_base(c); base != 0) {
+    append_utf8(out, base + 1);
+  } else {
+    append_utf8(out, simple_upper(c));
+  }
+}
 
 // Latin Extended-A pairs: upper case at even code points in these ranges, odd in the others.
 bool latin_a_even_upper(char32_t c) {
@@ -32,6 +72,7 @@ char32_t simple_upper(char32_t c) {
   if (c == 0xB5) return 0x39C;
   if (c >= 0xE0 && c <= 0xFE && c != 0xF7) return c - 32;
   if (c == 0xFF) return 0x178;
+  if (const char32_t base = digraph_base(c); base != 0) return base;
   if (latin_a_even_upper(c)) return (c & 1) ? c - 1 : c;
   if (latin_a_odd_upper(c)) return (c & 1) ? c : c - 1;
   if (c == 0x3C2) return 0x3A3;
@@ -45,6 +86,8 @@ char32_t simple_lower(char32_t c) {
   if (c < 0x80) return c >= 'A' && c <= 'Z' ? c + 32 : c;
   if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 32;
   if (c == 0x178) return 0xFF;
+  if (c == kDottedCapitalI) return 'i';
+  if (const char32_t base = digraph_base(c); base != 0) return base + 2;
   if (latin_a_even_upper(c)) return (c & 1) ? c : c + 1;
   if (latin_a_odd_upper(c)) return (c & 1) ? c + 1 : c;
   if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 32;
@@ -53,36 +96,74 @@ char32_t simple_lower(char32_t c) {
   return c;
 }
 
-std::string simple_upper(std::string_view text) {
-  std::u32string chars = decode_utf8(text);
-  for (char32_t& c : chars) c = simple_upper(c);
-  return encode_utf8(chars);
+std::string python_upper(std::string_view text) {
+  std::string out;
+  for (char32_t c : decode_utf8(text)) append_upper(out, c);
+  return out;
 }
 
-std::string simple_lower(std::string_view text) {
-  std::u32string chars = decode_utf8(text);
-  for (char32_t& c : chars) c = simple_lower(c);
-  return encode_utf8(chars);
+std::string python_lower(std::string_view text) {
+  std::string out;
+  for (char32_t c : decode_utf8(text)) append_lower(out, c);
+  return out;
+}
+
+std::string python_casefold(std::string_view text) {
+  std::string out;
+  for (char32_t c : decode_utf8(text)) {
+    if (c == kSharpS) {
+      out += "ss";
+    } else {
+      append_lower(out, c);
+    }
+  }
+  return out;
+}
+
+std::string python_swapcase(std::string_view text) {
+  std::string out;
+  for (char32_t c : decode_utf8(text)) {
+    if (is_titlecase(c)) {
+      append_utf8(out, c);
+    } else if (simple_lower(c) != c) {
+      append_lower(out, c);
+    } else {
+      append_upper(out, c);
+    }
+  }
+  return out;
 }
 
 std::string python_title(std::string_view text) {
-  std::u32string chars = decode_utf8(text);
+  std::string out;
   bool previous_cased = false;
-  for (char32_t& c : chars) {
+  for (char32_t c : decode_utf8(text)) {
     const bool cased = is_cased(c);
-    if (cased) c = previous_cased ? to_lower(c) : to_upper(c);
+    if (!cased) {
+      append_utf8(out, c);
+    } else if (previous_cased) {
+      append_lower(out, c);
+    } else {
+      append_title(out, c);
+    }
     // Letters of other scripts have no case but still continue a word.
     previous_cased = cased || (c >= 0xC0 && !is_python_space(c));
   }
-  return encode_utf8(chars);
+  return out;
 }
 
 std::string python_capitalize(std::string_view text) {
-  std::u32string chars = decode_utf8(text);
-  for (std::size_t i = 0; i < chars.size(); ++i) {
-    chars[i] = i == 0 ? to_upper(chars[i]) : to_lower(chars[i]);
+  std::string out;
+  bool first = true;
+  for (char32_t c : decode_utf8(text)) {
+    if (first) {
+      append_title(out, c);
+    } else {
+      append_lower(out, c);
+    }
+    first = false;
   }
-  return encode_utf8(chars);
+  return out;
 }
 
 std::string python_strip(std::string_view text, const std::string* chars, bool left, bool right) {

@@ -8,16 +8,22 @@
 
 namespace baton::lang {
 
-// Python str methods shared by call_method() and the filters. Case mapping is one code point
-// to one code point, for ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic; other scripts
-// keep their case, and "ß".upper() stays "ß" (Python gives "SS").
+// Python str methods shared by call_method() and the filters. Case mapping covers ASCII,
+// Latin-1, Latin Extended-A, the Latin digraphs (Ǆ ǅ ǆ ...), Greek and Cyrillic; other scripts
+// keep their case. The one-to-many mappings of those ranges are Python's: "ß".upper() is "SS",
+// "İ".lower() is "i̇".
+// One code point to one code point (no ß -> SS).
 char32_t simple_upper(char32_t c);
 char32_t simple_lower(char32_t c);
-std::string simple_upper(std::string_view text);
-std::string simple_lower(std::string_view text);
-// str.title(): a letter after a non-letter is upper-cased, every other letter lower-cased.
+// str.upper(), str.lower(), str.casefold(), str.swapcase().
+std::string python_upper(std::string_view text);
+std::string python_lower(std::string_view text);
+std::string python_casefold(std::string_view text);
+std::string python_swapcase(std::string_view text);
+// str.title(): a cased letter after an uncased character is title-cased, every other letter
+// lower-cased.
 std::string python_title(std::string_view text);
-// str.capitalize().
+// str.capitalize(): the first character title-cased, the rest lower-cased.
 std::string python_capitalize(std::string_view text);
 // str.strip/lstrip/rstrip with Python's whitespace, or with the code points of `chars`.
 std::string python_strip(std::string_view text, const std::string* chars, bool left, bool right);

@@ -29,14 +29,14 @@ Result<Value> filter_upper(const Value& input, const CallArgs& args, Invoker&) {
   BATON_ASSIGN_OR_RETURN(auto bound, bind("upper", args, {}));
   (void)bound;
   BATON_ASSIGN_OR_RETURN(std::string text, to_str_checked(input));
-  return Value(simple_upper(text));
+  return Value(python_upper(text));
 }
 
 Result<Value> filter_lower(const Value& input, const CallArgs& args, Invoker&) {
   BATON_ASSIGN_OR_RETURN(auto bound, bind("lower", args, {}));
   (void)bound;
   BATON_ASSIGN_OR_RETURN(std::string text, to_str_checked(input));
-  return Value(simple_lower(text));
+  return Value(python_lower(text));
 }
 
 // Jinja2's title: each word starts after a run of whitespace, '-', '(', '{', '[' or '<'.
@@ -44,19 +44,23 @@ Result<Value> filter_title(const Value& input, const CallArgs& args, Invoker&) {
   BATON_ASSIGN_OR_RETURN(auto bound, bind("title", args, {}));
   (void)bound;
   BATON_ASSIGN_OR_RETURN(std::string text, to_str_checked(input));
-  std::u32string chars = decode_utf8(text);
+  // Each word is item[0].upper() + item[1:].lower(), with the full (one-to-many) mappings.
+  std::string out;
   bool word_start = true;
-  for (char32_t& c : chars) {
+  for (char32_t c : decode_utf8(text)) {
     const bool separator =
         is_python_space(c) || c == '-' || c == '(' || c == '{' || c == '[' || c == '<';
     if (separator) {
+      append_utf8(out, c);
       word_start = true;
       continue;
     }
-    c = word_start ? simple_upper(c) : simple_lower(c);
+    std::string one;
+    append_utf8(one, c);
+    out += word_start ? python_upper(one) : python_lower(one);
     word_start = false;
   }
-  return Value(encode_utf8(chars));
+  return Value(std::move(out));
 }
 
 Result<Value> filter_center(const Value& input, const CallArgs& args, Invoker&) {
@@ -66,46 +70,28 @@ Result<Value> filter_center(const Value& input, const CallArgs& args, Invoker&) 
   return Value(python_center(text, width, ' '));
 }
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&#34;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
-
 Result<Value> filter_escape(const Value& input, const CallArgs& args, Invoker&) {
   BATON_ASSIGN_OR_RETURN(auto bound, bind("escape", args, {}));
   (void)bound;
+  if (input.is_markup()) return input;  // already escaped
   // markupsafe.escape(None) is 'None'; undefined is strict.
   BATON_ASSIGN_OR_RETURN(std::string text, to_str_checked(input));
-  return Value(html_escape(text));
+  return Value::markup(html_escape(text));
+}
+
+// forceescape escapes even Markup.
+Result<Value> filter_forceescape(const Value& input, const CallArgs& args, Invoker&) {
+  BATON_ASSIGN_OR_RETURN(auto bound, bind("forceescape", args, {}));
+  (void)bound;
+  BATON_ASSIGN_OR_RETURN(std::string text, to_str_checked(input));
+  return Value::markup(html_escape(text));
 }
 
 Result<Value> filter_safe(const Value& input, const CallArgs& args, Invoker&) {
   BATON_ASSIGN_OR_RETURN(auto bound, bind("safe", args, {}));
   (void)bound;
   BATON_ASSIGN_OR_RETURN(std::string text, to_str_checked(input));
-  return Value(std::move(text));
+  return Value::markup(std::move(text));
 }
 
 Result<Value> filter_string(const Value& input, const CallArgs& args, Invoker&) {
@@ -478,7 +464,7 @@ void add_string_filters(FilterTable& table) {
       {"center", filter_center},
       {"e", filter_escape},
       {"escape", filter_escape},
-      {"forceescape", filter_escape},
+      {"forceescape", filter_forceescape},
       {"safe", filter_safe},
       {"string", filter_string},
       {"format", filter_format},

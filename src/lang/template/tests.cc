@@ -67,7 +67,7 @@ BATON_SIMPLE_TEST(test_float, value.is_float())
 BATON_SIMPLE_TEST(test_string, value.is_string())
 BATON_SIMPLE_TEST(test_mapping, value.is_dict())
 BATON_SIMPLE_TEST(test_number, value.is_number() || value.is_bool())
-BATON_SIMPLE_TEST(test_escaped, false)
+BATON_SIMPLE_TEST(test_escaped, value.is_markup())
 // Runtime objects are callable except the plain-data ones.
 BATON_SIMPLE_TEST(test_callable, value.is_object() &&
                                      value.as_object().type_name() != "Namespace" &&
@@ -118,14 +118,16 @@ Result<bool> test_test(const Value& value, const CallArgs& args, Invoker&) {
 
 Result<bool> test_sameas(const Value& value, const CallArgs& args, Invoker&) {
   BATON_ASSIGN_OR_RETURN(const Value* other, one_arg("sameas", args, "other"));
-  // Identity holds for the singletons and CPython's cached small ints; containers are never
-  // known to be the same object here.
+  // Identity holds for the singletons, CPython's cached small ints, and containers that share
+  // their storage.
   if (value.kind() != other->kind()) return false;
   if (value.is_none() || value.is_undefined()) return true;
   if (value.is_bool()) return value.as_bool() == other->as_bool();
   if (value.is_int())
     return value.as_int() == other->as_int() && value.as_int() >= -5 && value.as_int() <= 256;
   if (value.is_object()) return &value.as_object() == &other->as_object();
+  if (value.is_list()) return &value.as_list() == &other->as_list();
+  if (value.is_dict()) return &value.as_dict() == &other->as_dict();
   return false;
 }
 

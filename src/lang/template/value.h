@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,8 +29,9 @@ class ValueDict {
   // Replaces the value of an existing key in place, else appends.
   void set(std::string key, Value value);
 
-  std::size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
+  // Defined after Value: a vector's size() needs its element type complete.
+  std::size_t size() const;
+  bool empty() const;
   const std::vector<Entry>& entries() const { return entries_; }
 
  private:
@@ -66,6 +68,28 @@ class Value {
   // Shared with every copy of this Value: objects such as namespace() are mutable by design.
   Value(std::shared_ptr<Object> object) : data_(std::move(object)) {}  // NOLINT: implicit
 
+  // What a list-like value is in Python. All of them iterate, measure and compare as lists
+  // here; only repr/str, type names, methods and indexing tell them apart.
+  enum class Sequence : std::uint8_t { kList, kTuple, kRange, kDictItems, kDictKeys, kDictValues };
+
+  // A dict view (kDictItems, kDictKeys, kDictValues): "dict_keys(['a'])", not indexable.
+  static Value dict_view(ValueList items, Sequence kind) {
+    Value value;
+    auto data = std::make_shared<ListData>(std::move(items), false);
+    data->sequence = kind;
+    value.data_ = std::shared_ptr<const ListData>(std::move(data));
+    return value;
+  }
+  // range(start, stop, step) holding its items: prints as "range(0, 5)".
+  static Value range(ValueList items, std::int64_t start, std::int64_t stop, std::int64_t step) {
+    Value value;
+    auto data = std::make_shared<ListData>(std::move(items), false);
+    data->sequence = Sequence::kRange;
+    data->range_bounds = {start, stop, step};
+    value.data_ = std::shared_ptr<const ListData>(std::move(data));
+    return value;
+  }
+
   // A Python tuple: a list in every respect but its repr, "(1, 2)" and "('a',)".
   static Value tuple(ValueList items) {
     Value value;
@@ -78,6 +102,14 @@ class Value {
     auto data = std::make_shared<ListData>(std::move(items), true);
     data->field_names = std::move(field_names);
     value.data_ = std::shared_ptr<const ListData>(std::move(data));
+    return value;
+  }
+  // Jinja2's Markup: a string already escaped for HTML, as |tojson, |safe and |escape return.
+  // It renders as its text; it differs from a str in its repr, "Markup('...')", and in that
+  // `markup + str` escapes the str.
+  static Value markup(std::string text) {
+    Value value(std::move(text));
+    value.is_markup_ = true;
     return value;
   }
   static Value none() {
@@ -95,8 +127,9 @@ class Value {
   bool is_bool() const { return kind() == Kind::kBool; }
   bool is_int() const { return kind() == Kind::kInt; }
   bool is_float() const { return kind() == Kind::kFloat; }
-  bool is_number() const { return is_int() || is_float(); }  // bool is not a number here
-  bool is_string() const { return kind() == Kind::kString; }
+  bool is_number() const { return is_int() || is_float(); }   // bool is not a number here
+  bool is_string() const { return kind() == Kind::kString; }  // Markup too
+  bool is_markup() const { return is_markup_ && is_string(); }
   bool is_list() const { return kind() == Kind::kList; }  // tuples too
   bool is_tuple() const {
     return is_list() && std::get<std::shared_ptr<const ListData>>(data_)->is_tuple;
@@ -114,6 +147,12 @@ class Value {
   const ValueList& as_list() const {
     return std::get<std::shared_ptr<const ListData>>(data_)->items;
   }
+  // Requires: is_list().
+  Sequence sequence() const { return std::get<std::shared_ptr<const ListData>>(data_)->sequence; }
+  // {start, stop, step}. Requires: sequence() == Sequence::kRange.
+  const std::array<std::int64_t, 3>& range_bounds() const {
+    return std::get<std::shared_ptr<const ListData>>(data_)->range_bounds;
+  }
   // The attribute names of a named tuple; empty for other lists and tuples. Requires: is_list().
   const std::vector<std::string>& tuple_fields() const {
     return std::get<std::shared_ptr<const ListData>>(data_)->field_names;
@@ -129,16 +168,25 @@ class Value {
     std::shared_ptr<const std::string> hint;
   };
   struct ListData {
-    ListData(ValueList list, bool tuple) : items(std::move(list)), is_tuple(tuple) {}
+    ListData(ValueList list, bool tuple)
+        : items(std::move(list)),
+          is_tuple(tuple),
+          sequence(tuple ? Sequence::kTuple : Sequence::kList) {}
     ValueList items;
     bool is_tuple;
+    Sequence sequence;
+    std::array<std::int64_t, 3> range_bounds{};
     std::vector<std::string> field_names;
   };
   std::variant<Undefined, std::nullptr_t, bool, std::int64_t, double, std::string,
                std::shared_ptr<const ListData>, std::shared_ptr<const ValueDict>,
                std::shared_ptr<Object>>
       data_;
+  bool is_markup_ = false;
 };
+
+inline std::size_t ValueDict::size() const { return entries_.size(); }
+inline bool ValueDict::empty() const { return entries_.empty(); }
 
 // Runtime objects that are not plain data: the `loop` variable, namespace(), cycler(),
 // joiner(), and the callable globals (range, dict, ...). Each answers only what it supports;

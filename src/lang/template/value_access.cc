@@ -114,7 +114,7 @@ Result<Value> get_item(const Value& object, const Value& key) {
   if (object.is_dict() && key.is_string()) {
     if (const Value* found = object.as_dict().find(key.as_string())) return *found;
   }
-  if ((object.is_list() || object.is_string()) && is_index(key)) {
+  if ((object.is_list() || object.is_string()) && is_index(key) && !is_dict_view(object)) {
     std::int64_t index = index_of(key);
     if (object.is_list()) {
       const auto size = static_cast<std::int64_t>(object.as_list().size());
@@ -134,7 +134,7 @@ Result<Value> get_item(const Value& object, const Value& key) {
   // Jinja2 falls back to the attribute for string keys.
   if (key.is_string()) {
     if (object.is_object()) return object.as_object().get_attribute(key.as_string());
-    if (has_method(object, key.as_string()) || object.is_list())
+    if (has_method(object, key.as_string()) || (object.is_list() && !is_dict_view(object)))
       return get_attribute(object, key.as_string());
     return missing_attribute(object, key.as_string());
   }
@@ -144,7 +144,7 @@ Result<Value> get_item(const Value& object, const Value& key) {
 Result<Value> get_slice(const Value& object, const Value& start, const Value& stop,
                         const Value& step) {
   if (object.is_undefined()) return python_error(object.undefined_message());
-  if (object.is_list()) {
+  if (object.is_list() && !is_dict_view(object)) {
     const ValueList& items = object.as_list();
     BATON_ASSIGN_OR_RETURN(auto positions, slice_positions(static_cast<std::int64_t>(items.size()),
                                                            start, stop, step));
