@@ -1,9 +1,9 @@
 // Loading and checking a workflow happens before every run and in every `baton check`.
 // Target: a 1,000-step workflow loaded and checked in under 20 ms.
-#include <benchmark/benchmark.h>
-
 #include <cstdlib>
 #include <string>
+
+#include <benchmark/benchmark.h>
 
 #include "src/lang/loader.h"
 
