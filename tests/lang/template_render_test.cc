@@ -198,5 +198,28 @@ TEST(TemplateRenderTest, RenderIsRepeatable) {
   EXPECT_EQ(*parsed->render(context), "12");
 }
 
+// Found by fuzzing: a namespace that held itself recursed forever when printed, and leaked.
+TEST(TemplateRenderTest, NamespaceCannotContainItself) {
+  EXPECT_EQ(render_or_error("{% set ns = namespace(a=0) %}{% set ns.a = ns %}{{ ns.a }}"),
+            "ERR 1:33: a namespace cannot contain itself (setting 'a')");
+  EXPECT_EQ(render_or_error("{% set ns = namespace() %}{% set ns.a = [1, {'k': ns}] %}"),
+            "ERR 1:30: a namespace cannot contain itself (setting 'a')");
+  EXPECT_EQ(render_or_error("{% set ns = namespace() %}{% set c = cycler(ns) %}"
+                            "{% set ns.next = c.next %}"),
+            "ERR 1:54: a namespace cannot contain itself (setting 'next')");
+  EXPECT_EQ(render_or_error("{% set ns = namespace() %}{% for x in [ns] %}{% set ns.l = loop %}"
+                            "{% endfor %}"),
+            "ERR 1:49: a namespace cannot contain itself (setting 'l')");
+  EXPECT_EQ(
+      render_or_error("{% set a = namespace() %}{% set b = namespace(a=a) %}{% set a.b = b %}"),
+      "ERR 1:57: a namespace cannot contain itself (setting 'b')");
+}
+
+TEST(TemplateRenderTest, LoopObjectOutlivesItsForBlock) {
+  EXPECT_EQ(render_or_error("{% set ns = namespace() %}{% for x in [1, 2] %}{% set ns.l = loop %}"
+                            "{% endfor %}{{ ns.l.length }} {{ ns.l.index }}"),
+            "2 2");
+}
+
 }  // namespace
 }  // namespace baton::lang

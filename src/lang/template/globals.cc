@@ -20,6 +20,9 @@ class BoundObjectMethod final : public Object {
       : owner_(owner), keep_alive_(std::move(keep_alive)), name_(std::move(name)) {}
   std::string_view type_name() const override { return "method"; }
   Result<Value> call(const CallArgs& args) override { return owner_->call_method(name_, args); }
+  void visit_held(const std::function<void(const Value&)>& visit) const override {
+    visit(Value(keep_alive_));
+  }
 
  private:
   Object* owner_;
@@ -106,6 +109,25 @@ class DictFunction final : public Object {
   }
 };
 
+// Whether `value` is `target` or holds it, through lists, dicts and objects. Values form no
+// cycle (a namespace refuses to hold itself), so the walk ends.
+bool holds_object(const Value& value, const Object* target) {
+  if (value.is_list()) {
+    for (const Value& item : value.as_list())
+      if (holds_object(item, target)) return true;
+  } else if (value.is_dict()) {
+    for (const auto& entry : value.as_dict().entries())
+      if (holds_object(entry.second, target)) return true;
+  } else if (value.is_object()) {
+    const Object& object = value.as_object();
+    if (&object == target) return true;
+    bool found = false;
+    object.visit_held([&](const Value& held) { found = found || holds_object(held, target); });
+    return found;
+  }
+  return false;
+}
+
 class Namespace final : public Object {
  public:
   explicit Namespace(ValueDict attributes) : attributes_(std::move(attributes)) {}
@@ -116,10 +138,17 @@ class Namespace final : public Object {
                             std::string(name) + "'");
   }
   Status set_attribute(std::string_view name, Value value) override {
+    // Python allows it; here it would leak the namespace and make printing it recurse forever.
+    if (holds_object(value, this))
+      return invalid_input("a namespace cannot contain itself (setting '" + std::string(name) +
+                           "')");
     attributes_.set(std::string(name), std::move(value));
     return ok_status();
   }
   std::string str() const override { return "<Namespace " + to_repr(Value(attributes_)) + ">"; }
+  void visit_held(const std::function<void(const Value&)>& visit) const override {
+    for (const auto& entry : attributes_.entries()) visit(entry.second);
+  }
 
  private:
   ValueDict attributes_;
@@ -163,6 +192,9 @@ class Cycler final : public Object, public std::enable_shared_from_this<Cycler> 
     return Object::call_method(name, args);
   }
   std::string str() const override { return "<jinja2.utils.Cycler object>"; }
+  void visit_held(const std::function<void(const Value&)>& visit) const override {
+    for (const Value& item : items_) visit(item);
+  }
 
  private:
   ValueList items_;

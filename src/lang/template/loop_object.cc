@@ -53,6 +53,10 @@ Result<Value> LoopObject::call_method(std::string_view name, const CallArgs& arg
   return Object::call_method(name, args);
 }
 
+void LoopObject::visit_held(const std::function<void(const Value&)>& visit) const {
+  for (const Value& item : items_) visit(item);
+}
+
 std::string LoopObject::str() const {
   return "<LoopContext " + std::to_string(index0_ + 1) + "/" + std::to_string(items_.size()) + ">";
 }

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "src/lang/template/builtins.h"
 #include "src/lang/template/value.h"
@@ -13,8 +14,9 @@ namespace baton::lang {
 // Jinja2's LoopContext: the `loop` variable inside a for loop (not recursive, so depth 1).
 class LoopObject final : public Object {
  public:
-  // Requires: `items` outlives this object while the loop body renders.
-  explicit LoopObject(const ValueList& items) : items_(items) {}
+  explicit LoopObject(ValueList items) : items_(std::move(items)) {}
+
+  const ValueList& items() const { return items_; }
 
   void set_index(std::size_t index0) { index0_ = index0; }
 
@@ -22,9 +24,10 @@ class LoopObject final : public Object {
   Value get_attribute(std::string_view name) const override;
   Result<Value> call_method(std::string_view name, const CallArgs& args) override;
   std::string str() const override;
+  void visit_held(const std::function<void(const Value&)>& visit) const override;
 
  private:
-  const ValueList& items_;
+  ValueList items_;  // owned: `loop` may outlive its for block, stored in a namespace
   std::size_t index0_ = 0;
   std::optional<ValueList> last_changed_;
 };

@@ -299,10 +299,11 @@ Status Renderer::render_for(const Node& node, std::string& out) {
     }
     items = std::move(kept);
   }
-  auto loop = std::make_shared<LoopObject>(items);
+  auto loop = std::make_shared<LoopObject>(std::move(items));
+  const ValueList& looped = loop->items();
   Value loop_value(loop);
   Status status;
-  for (std::size_t i = 0; i < items.size() && status; ++i) {
+  for (std::size_t i = 0; i < looped.size() && status; ++i) {
     if (++iterations_ > kMaxLoopIterations) {
       status = error_at(node, "the template ran more than " + std::to_string(kMaxLoopIterations) +
                                   " loop iterations");
@@ -310,14 +311,14 @@ Status Renderer::render_for(const Node& node, std::string& out) {
     }
     vars_.resize(frames_.back().begin);
     loop->set_index(i);
-    status = assign_targets(node, *node.target, items[i]);
+    status = assign_targets(node, *node.target, looped[i]);
     if (!status) break;
     bind("loop", loop_value);
     status = render_body(node.body, out);
   }
   pop_frame();
   BATON_TRY(status);
-  if (items.empty()) return render_body(node.else_body, out);
+  if (looped.empty()) return render_body(node.else_body, out);
   return ok_status();
 }
 

@@ -70,4 +70,6 @@ Result<Value> Object::call_method(std::string_view name, const CallArgs& args) {
 
 std::string Object::str() const { return "<" + std::string(type_name()) + " object>"; }
 
+void Object::visit_held(const std::function<void(const Value&)>& /*visit*/) const {}
+
 }  // namespace baton::lang

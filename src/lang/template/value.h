@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -206,6 +207,9 @@ class Object {
   virtual Result<Value> call_method(std::string_view name, const CallArgs& args);
   // Python's str(obj).
   virtual std::string str() const;
+  // Calls `visit` with every Value this object keeps alive, so that a namespace can refuse an
+  // assignment that would make it contain itself.
+  virtual void visit_held(const std::function<void(const Value&)>& visit) const;
 };
 
 // --- Python semantics over Values (value.cc, python_ops.cc) -------------------------------

@@ -21,6 +21,9 @@ class BoundMethod final : public Object {
   std::string str() const override {
     return "<built-in method " + name_ + " of " + object_type_repr(receiver_) + ">";
   }
+  void visit_held(const std::function<void(const Value&)>& visit) const override {
+    visit(receiver_);
+  }
 
  private:
   Value receiver_;
