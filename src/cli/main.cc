@@ -11,14 +11,21 @@ int main(int argc, char** argv) {
 
   baton::cli::CheckOptions check_options;
   CLI::App* check = baton::cli::add_check_command(app, check_options);
+  std::vector<baton::cli::Command> commands;
+  baton::cli::add_run_commands(app, commands);
+  baton::cli::add_decide_commands(app, commands);
+  baton::cli::add_inspect_commands(app, commands);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    // --help and --version are "errors" that exit 0; bad usage exits 1.
+    // --help and --version are "errors" that exit 0; bad usage exits 2.
     int code = app.exit(error);
-    return code == 0 ? baton::cli::kExitOk : baton::cli::kExitFailure;
+    return code == 0 ? baton::cli::kExitOk : baton::cli::kExitInvalid;
   }
   if (check->parsed()) return baton::cli::run_check(check_options);
-  return baton::cli::kExitFailure;
+  for (const baton::cli::Command& command : commands) {
+    if (command.app->parsed()) return command.run();
+  }
+  return baton::cli::kExitInvalid;
 }

@@ -70,8 +70,8 @@ TEST(CheckCommandTest, MissingFileExitsOne) {
   EXPECT_NE(outcome.err.find("form a cycle"), std::string::npos) << outcome.err;
 }
 
-TEST(CheckCommandTest, NoFileIsAUsageErrorExitingOne) {
-  EXPECT_EQ(run_baton("check").exit_code, 1);
+TEST(CheckCommandTest, NoFileIsAUsageErrorExitingTwo) {
+  EXPECT_EQ(run_baton("check").exit_code, 2);
 }
 
 }  // namespace

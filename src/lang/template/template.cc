@@ -8,18 +8,13 @@
 namespace baton::lang {
 
 void Context::set(std::string name, Value value) {
-  for (auto& variable : variables_) {
-    if (variable.first == name) {
-      variable.second = std::move(value);
-      return;
-    }
-  }
-  variables_.emplace_back(std::move(name), std::move(value));
+  variables_.insert_or_assign(std::move(name), std::move(value));
 }
 
 const Value* Context::find(std::string_view name) const {
-  for (const auto& variable : variables_) {
-    if (variable.first == name) return &variable.second;
+  for (const Context* context = this; context != nullptr; context = context->parent_) {
+    auto found = context->variables_.find(name);
+    if (found != context->variables_.end()) return &found->second;
   }
   return nullptr;
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,12 +17,17 @@ namespace baton::lang {
 // (range, dict, namespace, ...), which a variable of the same name shadows.
 class Context {
  public:
+  Context() = default;
+  // A context that sees the variables of `parent` (which must outlive it) under its own.
+  explicit Context(const Context* parent) : parent_(parent) {}
+
   void set(std::string name, Value value);
-  // nullptr when no variable of that name was set.
+  // nullptr when no variable of that name was set, here or in a parent.
   const Value* find(std::string_view name) const;
 
  private:
-  std::vector<std::pair<std::string, Value>> variables_;
+  const Context* parent_ = nullptr;
+  std::map<std::string, Value, std::less<>> variables_;
 };
 
 // A name the template reads from its context, with the attribute path that follows it where

@@ -1,0 +1,162 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "baton/result.h"
+
+// Baton's embedding API: load a workflow, run it durably, answer its human steps, resume it,
+// and watch its events. The `baton` command is built on this API alone.
+//
+//   baton::EngineOptions options;
+//   options.journal_path = ".baton/baton.db";
+//   BATON_ASSIGN_OR_RETURN(auto engine, baton::Engine::open(options));
+//   engine->on_event([](const baton::Event& event) { std::puts(event.type.c_str()); });
+//   BATON_ASSIGN_OR_RETURN(std::string run, engine->start_run("article.yaml", {{"topic",
+//   "\"tea\""}})); BATON_ASSIGN_OR_RETURN(baton::RunSummary summary, engine->run(run));
+namespace baton {
+
+enum class RunStatus : std::uint8_t { kRunning, kWaiting, kSucceeded, kFailed, kCancelled };
+std::string_view run_status_name(RunStatus status);  // "running", "waiting", ...
+
+enum class Durability : std::uint8_t {
+  kProcess,  // survives the process being killed: the default
+  kFull,     // also survives power loss (an fsync per group commit)
+};
+
+struct EngineOptions {
+  std::string journal_path;  // a SQLite file; "" keeps the journal in memory
+  Durability durability = Durability::kProcess;
+  int concurrency = 64;      // model calls, commands and handlers in flight at once
+  std::string fixture_path;  // answer every model call from this fixture file (docs/fixtures.md)
+  // Reads the environment (API keys, OPENAI_BASE_URL); getenv when empty.
+  std::function<std::optional<std::string>(std::string_view)> environment;
+};
+
+// One event of a run, as journaled. `data_json` is a JSON object whose fields depend on `type`:
+// run_started, run_resumed, step_started, step_succeeded, step_failed, step_skipped,
+// step_waiting, attempt_failed, step_decided, run_waiting, run_succeeded, run_failed,
+// run_cancelled, cancel_requested.
+struct Event {
+  std::string run_id;
+  std::int64_t seq = 0;
+  std::int64_t time_ms = 0;
+  std::string type;
+  std::string step;  // "" for run events
+  int item = -1;     // the for_each item, else -1
+  std::string data_json;
+};
+
+struct Usage {
+  std::int64_t input_tokens = 0;
+  std::int64_t output_tokens = 0;
+};
+
+struct RunSummary {
+  std::string id;
+  std::string workflow;  // its name
+  std::string file;
+  RunStatus status = RunStatus::kRunning;
+  std::string outputs_json;  // a JSON object; "{}" until the run succeeded
+  std::string error;         // why it failed
+  Usage usage;
+  double cost_usd = 0;  // where prices are known
+  std::int64_t created_ms = 0;
+  std::int64_t updated_ms = 0;
+  std::string fixture;               // the fixture that answered model calls, "" when none
+  std::vector<std::string> waiting;  // the steps waiting for a human ("step" or "step[item]")
+  bool active = false;               // a live process is executing it now
+};
+
+struct AttemptInfo {
+  int number = 1;
+  std::string kind;  // "model" | "process" | "handler"
+  std::string model;
+  std::string status;  // "running" | "succeeded" | "failed" | "interrupted"
+  std::string request_json;
+  std::string response_json;
+  std::string error;
+  std::int64_t started_ms = 0;
+  std::int64_t ended_ms = 0;
+  Usage usage;
+};
+
+struct StepInfo {
+  std::string id;
+  int item = -1;
+  std::string status;  // "running" | "waiting" | "succeeded" | "failed" | "skipped" | "cancelled"
+  std::string result_json;
+  std::string error;
+  std::int64_t started_ms = 0;
+  std::int64_t ended_ms = 0;
+  std::vector<AttemptInfo> attempts;
+};
+
+struct RunDetail {
+  RunSummary summary;
+  std::string inputs_json;
+  std::string workflow_hash;
+  std::vector<StepInfo> steps;  // in the workflow's order, for_each items after their step
+};
+
+// A human's answer to a waiting step.
+struct Decision {
+  bool approved = true;
+  std::string value_json;  // the answer (JSON), "" for none
+  std::string reason;
+};
+
+// What a registered handler receives: the step and its rendered `input` as JSON.
+struct HandlerCall {
+  std::string run_id;
+  std::string step;
+  int item = -1;
+  std::string input_json;
+};
+// Returns the step's output as JSON text, or an error that fails the attempt.
+using StepHandler = std::function<Result<std::string>(const HandlerCall&)>;
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> open(EngineOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Makes `name` usable as `call: NAME` in workflows run by this engine.
+  void register_handler(std::string name, StepHandler handler);
+  // Called for every event of the runs this engine executes, on the thread running them.
+  void on_event(std::function<void(const Event&)> listener);
+
+  // Checks the workflow file and the inputs (name -> JSON text) and records a new run, without
+  // running it. Errors name the file, line and column; nothing is recorded on error.
+  Result<std::string> start_run(const std::string& workflow_file,
+                                const std::vector<std::pair<std::string, std::string>>& inputs);
+  // Executes the run until it succeeds, fails, is cancelled or waits for a human. Resuming is
+  // the same call: finished steps are kept, interrupted and failed ones run again.
+  Result<RunSummary> run(std::string_view run_id);
+  // Asks a run in progress to stop (from any thread, or a signal handler through a flag).
+  void request_cancel();
+  // Cancels a run that no process is executing, or asks the one executing it to stop.
+  Status cancel(std::string_view run_id);
+  // Records a human's answer for a waiting step ("step" or "step[item]").
+  Status decide(std::string_view run_id, std::string_view step, const Decision& decision);
+
+  // Accept a full id or a unique prefix of one.
+  Result<RunSummary> summary(std::string_view run_id);
+  Result<RunDetail> detail(std::string_view run_id);
+  Result<std::vector<RunSummary>> runs(std::size_t limit);
+
+  struct State;
+
+ private:
+  explicit Engine(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace baton

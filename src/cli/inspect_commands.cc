@@ -1,0 +1,200 @@
+// `baton runs` and `baton show`: what the journal holds.
+#include <ctime>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "src/cli/commands.h"
+#include "src/cli/exit_codes.h"
+#include "src/cli/session.h"
+
+namespace baton::cli {
+namespace {
+
+using nlohmann::ordered_json;
+
+struct InspectOptions {
+  SessionOptions session;
+  std::string run;
+  std::string step;
+  std::size_t limit = 20;
+  bool json = false;
+};
+
+std::string local_time(std::int64_t ms) {
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm parts{};
+  localtime_r(&seconds, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &parts);
+  return text;
+}
+
+std::string duration(std::int64_t start, std::int64_t end) {
+  if (start <= 0 || end < start) return "";
+  return fmt::format("{:.1f}s", static_cast<double>(end - start) / 1000);
+}
+
+ordered_json parse_or_text(const std::string& text) {
+  if (text.empty()) return nullptr;
+  ordered_json parsed = ordered_json::parse(text, nullptr, false);
+  return parsed.is_discarded() ? ordered_json(text) : parsed;
+}
+
+std::string dump(const ordered_json& json, int indent = -1) {
+  return json.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+ordered_json summary_json(const RunSummary& run) {
+  ordered_json json = {
+      {"run", run.id},
+      {"workflow", run.workflow},
+      {"file", run.file},
+      {"status", std::string(run_status_name(run.status))},
+      {"created_ms", run.created_ms},
+      {"updated_ms", run.updated_ms},
+      {"outputs", parse_or_text(run.outputs_json)},
+      {"usage",
+       {{"input_tokens", run.usage.input_tokens}, {"output_tokens", run.usage.output_tokens}}},
+      {"cost_usd", run.cost_usd}};
+  if (!run.error.empty()) json["error"] = run.error;
+  if (!run.fixture.empty()) json["fixture"] = run.fixture;
+  if (!run.waiting.empty()) json["waiting"] = run.waiting;
+  return json;
+}
+
+ordered_json step_json(const StepInfo& step) {
+  ordered_json attempts = ordered_json::array();
+  for (const AttemptInfo& attempt : step.attempts) {
+    attempts.push_back({{"number", attempt.number},
+                        {"kind", attempt.kind},
+                        {"model", attempt.model},
+                        {"status", attempt.status},
+                        {"request", parse_or_text(attempt.request_json)},
+                        {"response", parse_or_text(attempt.response_json)},
+                        {"error", attempt.error},
+                        {"started_ms", attempt.started_ms},
+                        {"ended_ms", attempt.ended_ms},
+                        {"usage",
+                         {{"input_tokens", attempt.usage.input_tokens},
+                          {"output_tokens", attempt.usage.output_tokens}}}});
+  }
+  ordered_json json = {{"step", step.id}};
+  if (step.item >= 0) json["item"] = step.item;
+  json["status"] = step.status;
+  json["result"] = parse_or_text(step.result_json);
+  if (!step.error.empty()) json["error"] = step.error;
+  json["started_ms"] = step.started_ms;
+  json["ended_ms"] = step.ended_ms;
+  json["attempts"] = attempts;
+  return json;
+}
+
+std::string label(const StepInfo& step) {
+  return step.item >= 0 ? fmt::format("{}[{}]", step.id, step.item) : step.id;
+}
+
+int list_runs(const InspectOptions& options) {
+  auto engine = open_engine(options.session);
+  if (!engine) return report(engine.error());
+  Result<std::vector<RunSummary>> runs = (*engine)->runs(options.limit);
+  if (!runs) return report(runs.error());
+  if (options.json) {
+    ordered_json list = ordered_json::array();
+    for (const RunSummary& run : *runs) list.push_back(summary_json(run));
+    fmt::print("{}\n", dump(list));
+    return kExitOk;
+  }
+  for (const RunSummary& run : *runs) {
+    fmt::print("{}  {:<10} {}  {}  ({})\n", run.id, run_status_name(run.status),
+               local_time(run.created_ms), run.workflow, run.file);
+  }
+  return kExitOk;
+}
+
+void print_step_detail(const StepInfo& step) {
+  fmt::print("step {}: {}{}\n", label(step), step.status,
+             step.error.empty() ? "" : "\n  error: " + step.error);
+  if (!step.result_json.empty())
+    fmt::print("  result: {}\n", dump(parse_or_text(step.result_json), 2));
+  for (const AttemptInfo& attempt : step.attempts) {
+    fmt::print("  attempt {} ({}{}): {} {}  {}+{} tokens\n", attempt.number, attempt.kind,
+               attempt.model.empty() ? "" : " " + attempt.model, attempt.status,
+               duration(attempt.started_ms, attempt.ended_ms), attempt.usage.input_tokens,
+               attempt.usage.output_tokens);
+    if (!attempt.error.empty()) fmt::print("    error: {}\n", attempt.error);
+    if (!attempt.request_json.empty())
+      fmt::print("    request: {}\n", dump(parse_or_text(attempt.request_json), 2));
+    if (!attempt.response_json.empty())
+      fmt::print("    response: {}\n", dump(parse_or_text(attempt.response_json), 2));
+  }
+}
+
+int show_run(const InspectOptions& options) {
+  auto engine = open_engine(options.session);
+  if (!engine) return report(engine.error());
+  Result<RunDetail> detail = (*engine)->detail(options.run);
+  if (!detail) return report(detail.error());
+  std::vector<const StepInfo*> chosen;
+  for (const StepInfo& step : detail->steps) {
+    if (options.step.empty() || step.id == options.step || label(step) == options.step)
+      chosen.push_back(&step);
+  }
+  if (!options.step.empty() && chosen.empty()) {
+    return report(
+        not_found("run " + detail->summary.id + " has no step '" + options.step + "' (yet)"));
+  }
+  if (options.json) {
+    ordered_json json = summary_json(detail->summary);
+    json["inputs"] = parse_or_text(detail->inputs_json);
+    json["workflow_hash"] = detail->workflow_hash;
+    ordered_json steps = ordered_json::array();
+    for (const StepInfo* step : chosen) steps.push_back(step_json(*step));
+    json["steps"] = steps;
+    fmt::print("{}\n", dump(json));
+    return kExitOk;
+  }
+  if (!options.step.empty()) {
+    for (const StepInfo* step : chosen) print_step_detail(*step);
+    return kExitOk;
+  }
+  const RunSummary& run = detail->summary;
+  fmt::print("run {}: {} ({}, version {})\n", run.id, run.workflow, run.file,
+             detail->workflow_hash);
+  fmt::print("status: {}   started {}   {} input + {} output tokens{}\n",
+             run_status_name(run.status), local_time(run.created_ms), run.usage.input_tokens,
+             run.usage.output_tokens,
+             run.cost_usd > 0 ? fmt::format("   ${:.4f}", run.cost_usd) : "");
+  if (!run.error.empty()) fmt::print("error: {}\n", run.error);
+  fmt::print("inputs: {}\n", detail->inputs_json);
+  if (run.status == RunStatus::kSucceeded) fmt::print("outputs: {}\n", run.outputs_json);
+  for (const StepInfo* step : chosen) {
+    fmt::print("  {:<28} {:<10} {:>7}  {} attempt(s){}\n", label(*step), step->status,
+               duration(step->started_ms, step->ended_ms), step->attempts.size(),
+               step->error.empty() ? "" : "  " + step->error);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_inspect_commands(CLI::App& app, std::vector<Command>& commands) {
+  auto runs_options = std::make_shared<InspectOptions>();
+  CLI::App* runs = app.add_subcommand("runs", "List recent runs, newest first");
+  runs->add_option("-n,--limit", runs_options->limit, "How many (default 20)");
+  runs->add_flag("--json", runs_options->json, "A JSON array");
+  add_db_option(*runs, runs_options->session);
+  commands.push_back({runs, [runs_options] { return list_runs(*runs_options); }});
+
+  auto show_options = std::make_shared<InspectOptions>();
+  CLI::App* show = app.add_subcommand(
+      "show", "Show a run, or one step of it with every attempt (request, response, error)");
+  show->add_option("run", show_options->run, "The run id (or a unique start of it)")->required();
+  show->add_option("step", show_options->step, "A step: STEP or STEP[ITEM]");
+  show->add_flag("--json", show_options->json, "One JSON object");
+  add_db_option(*show, show_options->session);
+  commands.push_back({show, [show_options] { return show_run(*show_options); }});
+}
+
+}  // namespace baton::cli

@@ -1,0 +1,198 @@
+// `baton run`, `baton resume` and `baton cancel`.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "src/cli/commands.h"
+#include "src/cli/exit_codes.h"
+#include "src/cli/live_view.h"
+#include "src/cli/session.h"
+
+namespace baton::cli {
+namespace {
+
+struct RunOptions {
+  SessionOptions session;
+  std::string file;
+  std::vector<std::string> inputs;  // NAME=VALUE
+  std::string inputs_file;
+  bool json = false;
+};
+
+struct ResumeOptions {
+  SessionOptions session;
+  std::string run;
+  bool json = false;
+};
+
+// The engine a Ctrl-C should stop: the first one cancels the run cleanly, a second one kills.
+std::atomic<Engine*> interrupted_engine{nullptr};
+
+void on_interrupt(int) {
+  Engine* engine = interrupted_engine.load();
+  if (engine != nullptr) engine->request_cancel();
+  signal(SIGINT, SIG_DFL);
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> collect_inputs(const RunOptions& options) {
+  std::vector<std::pair<std::string, std::string>> inputs;
+  if (!options.inputs_file.empty()) {
+    std::ifstream file(options.inputs_file);
+    if (!file) return not_found(options.inputs_file + ": cannot be read");
+    nlohmann::json object = nlohmann::json::parse(file, nullptr, false);
+    if (object.is_discarded() || !object.is_object())
+      return invalid_input(options.inputs_file + ": expected a JSON object of inputs");
+    for (const auto& [name, value] : object.items())
+      inputs.emplace_back(name, value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  for (const std::string& assignment : options.inputs) {
+    std::size_t equals = assignment.find('=');
+    if (equals == std::string::npos || equals == 0)
+      return invalid_input("-i '" + assignment + "': expected NAME=VALUE");
+    inputs.emplace_back(assignment.substr(0, equals), assignment.substr(equals + 1));
+  }
+  return inputs;
+}
+
+bool is_interactive(LiveView::Mode mode) {
+  return mode != LiveView::Mode::kJson && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+}
+
+// Asks the conductor about each waiting step; false when they chose to leave them waiting.
+bool ask_conductor(Engine& engine, const RunSummary& summary) {
+  Result<RunDetail> detail = engine.detail(summary.id);
+  if (!detail) return false;
+  for (const StepInfo& step : detail->steps) {
+    if (step.status != "waiting") continue;
+    std::string label = step.item >= 0 ? fmt::format("{}[{}]", step.id, step.item) : step.id;
+    nlohmann::json shown = nlohmann::json::parse(step.result_json, nullptr, false);
+    if (!shown.is_discarded() && shown.is_object()) {
+      std::string show = shown.value("show", "");
+      if (!show.empty()) fmt::print("\n{}\n", show);
+      fmt::print("\n{}: {}\n", label, shown.value("question", ""));
+    }
+    fmt::print("approve? [y]es, [n]o, [l]eave it waiting: ");
+    std::fflush(stdout);
+    std::string answer;
+    if (!std::getline(std::cin, answer) || answer.empty() || answer[0] == 'l') return false;
+    Decision decision;
+    decision.approved = answer[0] == 'y' || answer[0] == 'Y';
+    if (!decision.approved) {
+      fmt::print("reason (optional): ");
+      std::fflush(stdout);
+      std::getline(std::cin, decision.reason);
+    }
+    Status decided = engine.decide(summary.id, label, decision);
+    if (!decided) {
+      report(decided.error());
+      return false;
+    }
+  }
+  return true;
+}
+
+int run_workflow(const RunOptions& options) {
+  auto inputs = collect_inputs(options);
+  if (!inputs) return report(inputs.error());
+  auto engine = open_engine(options.session);
+  if (!engine) return report(engine.error());
+  Result<std::string> run = (*engine)->start_run(options.file, *inputs);
+  if (!run) return report(run.error());
+  LiveView::Mode mode = LiveView::choose(options.json);
+  if (mode != LiveView::Mode::kJson) fmt::print("run {} of {}\n", *run, options.file);
+  return execute_run(**engine, *run, options.json);
+}
+
+int resume_run(const ResumeOptions& options) {
+  auto engine = open_engine(options.session);
+  if (!engine) return report(engine.error());
+  return execute_run(**engine, options.run, options.json);
+}
+
+}  // namespace
+
+int execute_run(Engine& engine, const std::string& run_id, bool json) {
+  LiveView::Mode mode = LiveView::choose(json);
+  LiveView view(mode);
+  engine.on_event([&view](const Event& event) { view.on_event(event); });
+  interrupted_engine = &engine;
+  signal(SIGINT, on_interrupt);
+  int code = kExitFailure;
+  while (true) {
+    Result<RunSummary> summary = engine.run(run_id);
+    if (!summary) {
+      code = report(summary.error());
+      break;
+    }
+    view.finish(*summary);
+    code = exit_code_for(summary->status);
+    if (summary->status != RunStatus::kWaiting || !is_interactive(mode)) break;
+    if (!ask_conductor(engine, *summary)) break;
+  }
+  signal(SIGINT, SIG_DFL);
+  interrupted_engine = nullptr;
+  engine.on_event(nullptr);
+  return code;
+}
+
+void add_run_commands(CLI::App& app, std::vector<Command>& commands) {
+  auto run_options = std::make_shared<RunOptions>();
+  CLI::App* run = app.add_subcommand("run", "Check and run a workflow, journaling every step");
+  run->add_option("file", run_options->file, "The workflow file (YAML)")->required();
+  run->add_option("-i,--input", run_options->inputs, "An input: NAME=VALUE (repeatable)");
+  run->add_option("--inputs", run_options->inputs_file, "Inputs from a JSON object file");
+  run->add_flag("--json", run_options->json, "One JSON object per event on stdout");
+  run->add_option("--concurrency", run_options->session.concurrency,
+                  "Model calls and commands in flight at once (default 64)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--durability", run_options->session.durability,
+                  "process (survives kill -9; default) or full (survives power loss)")
+      ->check(CLI::IsMember({"process", "full"}));
+  run->add_option("--fixture", run_options->session.fixture,
+                  "Answer model calls from this fixture file instead of a model (testing)");
+  add_db_option(*run, run_options->session);
+  commands.push_back({run, [run_options] { return run_workflow(*run_options); }});
+
+  auto resume_options = std::make_shared<ResumeOptions>();
+  CLI::App* resume = app.add_subcommand(
+      "resume", "Continue a run after a crash, a pause or a failure: finished steps are kept");
+  resume->add_option("run", resume_options->run, "The run id (or a unique start of it)")
+      ->required();
+  resume->add_flag("--json", resume_options->json, "One JSON object per event on stdout");
+  resume
+      ->add_option("--concurrency", resume_options->session.concurrency,
+                   "Model calls and commands in flight at once (default 64)")
+      ->check(CLI::PositiveNumber);
+  resume
+      ->add_option("--durability", resume_options->session.durability, "process (default) or full")
+      ->check(CLI::IsMember({"process", "full"}));
+  resume->add_option("--fixture", resume_options->session.fixture,
+                     "The fixture file the run was started with");
+  add_db_option(*resume, resume_options->session);
+  commands.push_back({resume, [resume_options] { return resume_run(*resume_options); }});
+
+  auto cancel_options = std::make_shared<ResumeOptions>();
+  CLI::App* cancel =
+      app.add_subcommand("cancel", "Cancel a run (or ask the process running it to stop)");
+  cancel->add_option("run", cancel_options->run, "The run id")->required();
+  add_db_option(*cancel, cancel_options->session);
+  commands.push_back({cancel, [cancel_options] {
+                        auto engine = open_engine(cancel_options->session);
+                        if (!engine) return report(engine.error());
+                        Status cancelled = (*engine)->cancel(cancel_options->run);
+                        if (!cancelled) return report(cancelled.error());
+                        fmt::print("run {} cancelled\n", cancel_options->run);
+                        return static_cast<int>(kExitOk);
+                      }});
+}
+
+}  // namespace baton::cli

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "baton/engine.h"
+#include "baton/error.h"
+
+namespace CLI {
+class App;
+}
+
+namespace baton::cli {
+
+// Options every command that opens the journal takes.
+struct SessionOptions {
+  std::string db;  // --db, else $BATON_DB, else ./.baton/baton.db
+  std::string durability = "process";
+  std::string fixture;
+  int concurrency = 64;
+};
+
+void add_db_option(CLI::App& command, SessionOptions& options);
+Result<std::unique_ptr<Engine>> open_engine(const SessionOptions& options);
+
+// Prints "baton: error: MESSAGE" and returns the exit code for that kind of error: 2 for what
+// the user can fix in the command (bad input, unknown run, wrong state), else 1.
+int report(const Error& error);
+// 0 succeeded, 1 failed or cancelled, 3 waiting.
+int exit_code_for(RunStatus status);
+
+}  // namespace baton::cli

@@ -1,0 +1,323 @@
+#include "baton/engine.h"
+
+#include <atomic>
+#include <utility>
+
+#include "src/base/event_loop.h"
+#include "src/engine/clock.h"
+#include "src/engine/executor.h"
+#include "src/engine/inputs.h"
+#include "src/engine/run_records.h"
+#include "src/engine/value_json.h"
+#include "src/lang/diagnostics.h"
+#include "src/lang/loader.h"
+#include "src/net/http_client.h"
+#include "src/providers/fixture.h"
+#include "src/providers/fixture_provider.h"
+#include "src/providers/openai_endpoint.h"
+#include "src/providers/openai_provider.h"
+#include "src/store/journal.h"
+#include "src/tools/process.h"
+
+namespace baton {
+
+using engine::now_ms;
+
+struct Engine::State {
+  EngineOptions options;
+  providers::EnvLookup environment;
+  EventLoop loop;
+  std::unique_ptr<store::Journal> journal;
+  tools::ProcessRunner processes{loop};
+  std::unique_ptr<net::HttpClient> http;
+  std::unique_ptr<providers::ModelProvider> openai;
+  std::shared_ptr<const providers::Fixture> fixture;
+  std::unique_ptr<providers::ModelProvider> fixture_provider;
+  engine::HandlerMap handlers;
+  std::function<void(const Event&)> listener;
+  std::atomic<bool> cancel_flag{false};
+
+  // The provider that answers `model`, created on first use.
+  Result<providers::ModelProvider*> provider_for(const lang::Model& model) {
+    if (fixture) {
+      if (!fixture_provider) fixture_provider = providers::make_fixture_provider(loop, fixture);
+      return fixture_provider.get();
+    }
+    switch (model.provider) {
+      case lang::Provider::kOpenAi:
+        if (!openai) {
+          http = std::make_unique<net::HttpClient>(loop);
+          openai = providers::make_openai_provider(loop, *http, environment);
+        }
+        return openai.get();
+      case lang::Provider::kFixture:
+        return Error(ErrorCode::kFailedPrecondition,
+                     "model '" + model.name + "' uses provider 'fixture': give a fixture file");
+      case lang::Provider::kAnthropic:
+        break;
+    }
+    return Error(ErrorCode::kFailedPrecondition,
+                 "model '" + model.name + "': provider '" +
+                     std::string(lang::provider_name(model.provider)) + "' is not supported yet");
+  }
+
+  // Every model a prompt step may call must be usable before the first step runs.
+  Status check_models(const lang::Workflow& workflow) {
+    for (const lang::Step& step : workflow.steps) {
+      const lang::PromptStep* prompt = step.prompt();
+      if (prompt == nullptr) continue;
+      const lang::Model* model = workflow.find_model(prompt->model);
+      if (model == nullptr) continue;
+      std::vector<const lang::Model*> chain{model};
+      for (const std::string& name : model->fallback) chain.push_back(workflow.find_model(name));
+      for (const lang::Model* candidate : chain) {
+        if (candidate == nullptr) continue;
+        BATON_ASSIGN_OR_RETURN(providers::ModelProvider * provider, provider_for(*candidate));
+        (void)provider;
+        if (fixture || candidate->provider != lang::Provider::kOpenAi) continue;
+        Result<providers::OpenAiEndpoint> endpoint =
+            providers::resolve_openai_endpoint(*candidate, environment);
+        if (!endpoint) {
+          return std::move(endpoint).error().with_context("step '" + step.id + "'");
+        }
+      }
+    }
+    return ok_status();
+  }
+
+  Result<store::RunRecord> find(std::string_view id) {
+    BATON_ASSIGN_OR_RETURN(auto exact, journal->find_run(id));
+    if (exact) return std::move(*exact);
+    BATON_ASSIGN_OR_RETURN(auto matches, journal->find_runs_by_prefix(id, 2));
+    if (matches.size() == 1) return journal->find_run(matches[0].id).value().value();
+    if (matches.empty()) return not_found("no run '" + std::string(id) + "'");
+    return invalid_input("'" + std::string(id) + "' is the start of several run ids");
+  }
+
+  Result<std::shared_ptr<const lang::Workflow>> workflow_of(const store::RunRecord& run) {
+    lang::LoadResult loaded = lang::load_workflow(run.workflow_source, run.workflow_file);
+    if (!loaded.ok()) {
+      return Error(ErrorCode::kDataLoss,
+                   "the workflow recorded with run " + run.id + " no longer loads: " +
+                       lang::format_diagnostics(loaded.diagnostics, run.workflow_source));
+    }
+    return std::make_shared<const lang::Workflow>(std::move(*loaded.workflow));
+  }
+
+  Result<std::vector<std::string>> waiting_steps(const std::string& run_id) {
+    BATON_ASSIGN_OR_RETURN(auto steps, journal->steps(run_id));
+    std::vector<std::string> waiting;
+    for (const store::StepRecord& step : steps) {
+      if (step.status == store::StepStatus::kWaiting)
+        waiting.push_back(engine::step_label(step.step_id, step.item));
+    }
+    return waiting;
+  }
+
+  Result<RunSummary> summarize(const store::RunRecord& run) {
+    RunSummary summary = engine::to_summary(run);
+    summary.active = !run.owner.empty() && engine::owner_is_alive(run.owner);
+    if (run.status == store::RunStatus::kWaiting) {
+      BATON_ASSIGN_OR_RETURN(summary.waiting, waiting_steps(run.id));
+    }
+    return summary;
+  }
+};
+
+Engine::Engine(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
+  auto state = std::make_unique<State>();
+  state->environment = options.environment ? options.environment : providers::process_environment();
+  if (options.journal_path.empty()) {
+    state->journal = store::make_memory_journal();
+  } else {
+    auto durability = options.durability == Durability::kFull ? store::Durability::kFull
+                                                              : store::Durability::kProcess;
+    BATON_ASSIGN_OR_RETURN(state->journal,
+                           store::open_sqlite_journal(options.journal_path, durability));
+  }
+  if (!options.fixture_path.empty()) {
+    BATON_ASSIGN_OR_RETURN(providers::Fixture fixture,
+                           providers::load_fixture(options.fixture_path));
+    state->fixture = std::make_shared<const providers::Fixture>(std::move(fixture));
+  }
+  if (options.concurrency < 1) return invalid_input("concurrency must be at least 1");
+  state->options = std::move(options);
+  return std::unique_ptr<Engine>(new Engine(std::move(state)));
+}
+
+void Engine::register_handler(std::string name, StepHandler handler) {
+  state_->handlers[std::move(name)] = std::move(handler);
+}
+
+void Engine::on_event(std::function<void(const Event&)> listener) {
+  state_->listener = std::move(listener);
+}
+
+Result<std::string> Engine::start_run(
+    const std::string& workflow_file,
+    const std::vector<std::pair<std::string, std::string>>& inputs) {
+  BATON_ASSIGN_OR_RETURN(std::string source, lang::read_workflow_file(workflow_file));
+  lang::LoadResult loaded = lang::load_workflow(source, workflow_file);
+  if (!loaded.ok()) {
+    return invalid_input(lang::format_diagnostics(loaded.diagnostics, source));
+  }
+  const lang::Workflow& workflow = *loaded.workflow;
+  BATON_ASSIGN_OR_RETURN(lang::Value resolved, engine::resolve_inputs(workflow, inputs));
+  BATON_TRY(state_->check_models(workflow));
+
+  store::RunRecord run;
+  run.id = engine::new_run_id();
+  run.workflow_name = workflow.name;
+  run.workflow_file = workflow_file;
+  run.workflow_hash = engine::content_hash(source);
+  run.workflow_source = std::move(source);
+  run.inputs_json = engine::to_json_text(resolved);
+  run.status = store::RunStatus::kRunning;
+  run.created_ms = run.updated_ms = now_ms();
+  run.fixture = state_->options.fixture_path;
+  BATON_TRY(state_->journal->create_run(run));
+  BATON_TRY(state_->journal->commit());
+  return run.id;
+}
+
+Result<RunSummary> Engine::run(std::string_view run_id) {
+  State& state = *state_;
+  BATON_ASSIGN_OR_RETURN(store::RunRecord run, state.find(run_id));
+  if (run.status == store::RunStatus::kSucceeded) return state.summarize(run);
+  if (!run.owner.empty() && engine::owner_is_alive(run.owner)) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "run " + run.id + " is being executed by process " + run.owner);
+  }
+  if (!state.fixture && !run.fixture.empty()) {
+    return Error(ErrorCode::kFailedPrecondition, "run " + run.id +
+                                                     " was answered from the fixture " +
+                                                     run.fixture + "; resume it with that fixture");
+  }
+  BATON_ASSIGN_OR_RETURN(auto workflow, state.workflow_of(run));
+  BATON_TRY(state.check_models(*workflow));
+  std::string me = engine::this_process_owner();
+  BATON_TRY(state.journal->claim_run(run.id, run.owner, me));
+
+  bool resumed = run.created_ms != run.updated_ms || run.status != store::RunStatus::kRunning;
+  run.owner = me;
+  run.status = store::RunStatus::kRunning;
+  run.error.clear();
+  run.updated_ms = now_ms();
+  BATON_TRY(state.journal->update_run(run));
+
+  state.cancel_flag = false;
+  engine::Services services;
+  services.loop = &state.loop;
+  services.journal = state.journal.get();
+  services.processes = &state.processes;
+  services.provider_for = [&state](const lang::Model& model) { return state.provider_for(model); };
+  services.handlers = &state.handlers;
+  services.listener = state.listener;
+  services.concurrency = state.options.concurrency;
+  services.cancel_flag = &state.cancel_flag;
+
+  Result<store::RunRecord> finished = [&] {
+    engine::RunExecutor executor(std::move(services), workflow, run, resumed);
+    return executor.execute();
+  }();
+  Status released = state.journal->claim_run(run.id, me, "");
+  if (!finished) return std::move(finished).error();
+  BATON_TRY(released);
+  finished->owner.clear();
+  return state.summarize(*finished);
+}
+
+void Engine::request_cancel() { state_->cancel_flag = true; }
+
+Status Engine::cancel(std::string_view run_id) {
+  State& state = *state_;
+  BATON_ASSIGN_OR_RETURN(store::RunRecord run, state.find(run_id));
+  if (run.status == store::RunStatus::kSucceeded || run.status == store::RunStatus::kCancelled) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "run " + run.id + " has already " +
+                     (run.status == store::RunStatus::kSucceeded ? "succeeded" : "been cancelled"));
+  }
+  bool running_elsewhere = !run.owner.empty() && engine::owner_is_alive(run.owner);
+  run.status = store::RunStatus::kCancelled;
+  run.updated_ms = now_ms();
+  BATON_TRY(state.journal->update_run(run));
+  store::EventRecord event;
+  event.time_ms = run.updated_ms;
+  event.type = running_elsewhere ? "cancel_requested" : "run_cancelled";
+  event.data_json = "{}";
+  BATON_TRY(state.journal->append_event(run.id, event));
+  return state.journal->commit();
+}
+
+Status Engine::decide(std::string_view run_id, std::string_view step, const Decision& decision) {
+  State& state = *state_;
+  BATON_ASSIGN_OR_RETURN(store::RunRecord run, state.find(run_id));
+  BATON_ASSIGN_OR_RETURN(engine::StepLabel label, engine::parse_step_label(step));
+  BATON_ASSIGN_OR_RETURN(auto steps, state.journal->steps(run.id));
+  const store::StepRecord* found = nullptr;
+  std::vector<std::string> known;
+  for (const store::StepRecord& record : steps) {
+    known.push_back(engine::step_label(record.step_id, record.item));
+    if (record.step_id == label.id && record.item == label.item) found = &record;
+  }
+  if (found == nullptr) {
+    return not_found("run " + run.id + " has no step '" + std::string(step) + "'" +
+                     lang::did_you_mean(step, known));
+  }
+  if (found->status != store::StepStatus::kWaiting) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "step '" + std::string(step) + "' of run " + run.id + " is not waiting (it " +
+                     std::string(store::step_status_name(found->status)) + ")");
+  }
+  if (!decision.value_json.empty() && !lang::value_from_json(decision.value_json)) {
+    return invalid_input("the value is not JSON: " + decision.value_json);
+  }
+  store::DecisionRecord record;
+  record.step_id = label.id;
+  record.item = label.item;
+  record.approved = decision.approved;
+  record.value_json = decision.value_json;
+  record.reason = decision.reason;
+  record.decided_ms = now_ms();
+  BATON_TRY(state.journal->put_decision(run.id, record));
+  store::EventRecord event;
+  event.time_ms = record.decided_ms;
+  event.type = "step_decided";
+  event.step_id = label.id;
+  event.item = label.item;
+  event.data_json = std::string("{\"approved\":") + (decision.approved ? "true" : "false") +
+                    ",\"reason\":" + engine::json_string(decision.reason) + "}";
+  BATON_TRY(state.journal->append_event(run.id, event));
+  return state.journal->commit();
+}
+
+Result<RunSummary> Engine::summary(std::string_view run_id) {
+  BATON_ASSIGN_OR_RETURN(store::RunRecord run, state_->find(run_id));
+  return state_->summarize(run);
+}
+
+Result<RunDetail> Engine::detail(std::string_view run_id) {
+  State& state = *state_;
+  BATON_ASSIGN_OR_RETURN(store::RunRecord run, state.find(run_id));
+  BATON_ASSIGN_OR_RETURN(auto steps, state.journal->steps(run.id));
+  BATON_ASSIGN_OR_RETURN(auto attempts, state.journal->attempts(run.id));
+  BATON_ASSIGN_OR_RETURN(auto workflow, state.workflow_of(run));
+  BATON_ASSIGN_OR_RETURN(RunSummary summary, state.summarize(run));
+  return engine::to_detail(std::move(summary), run, *workflow, steps, attempts);
+}
+
+Result<std::vector<RunSummary>> Engine::runs(std::size_t limit) {
+  BATON_ASSIGN_OR_RETURN(auto runs, state_->journal->list_runs(limit));
+  std::vector<RunSummary> summaries;
+  for (const store::RunRecord& run : runs) summaries.push_back(engine::to_summary(run));
+  return summaries;
+}
+
+std::string_view run_status_name(RunStatus status) {
+  return store::run_status_name(static_cast<store::RunStatus>(status));
+}
+
+}  // namespace baton

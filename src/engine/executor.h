@@ -1,0 +1,161 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "baton/engine.h"
+#include "baton/result.h"
+#include "src/base/event_loop.h"
+#include "src/lang/template/template.h"
+#include "src/lang/workflow.h"
+#include "src/providers/provider.h"
+#include "src/store/journal.h"
+#include "src/tools/process.h"
+
+namespace baton::engine {
+
+using HandlerMap = std::map<std::string, StepHandler, std::less<>>;
+
+// What an executor borrows from its Engine, which outlives it.
+struct Services {
+  EventLoop* loop = nullptr;
+  store::Journal* journal = nullptr;
+  tools::ProcessRunner* processes = nullptr;
+  // The provider answering a model, or why there is none (unsupported, no fixture).
+  std::function<Result<providers::ModelProvider*>(const lang::Model&)> provider_for;
+  const HandlerMap* handlers = nullptr;
+  std::function<void(const Event&)> listener;
+  int concurrency = 64;
+  const std::atomic<bool>* cancel_flag = nullptr;
+};
+
+// Plays one run: restores what the journal holds, starts every ready step (within the limits),
+// journals each result and commits it before releasing what depends on it, and stops when
+// nothing more can progress: the run succeeded, failed, was cancelled, or waits for a human.
+class RunExecutor {
+ public:
+  // `resumed`: the run ran before, in this process or another.
+  RunExecutor(Services services, std::shared_ptr<const lang::Workflow> workflow,
+              store::RunRecord run, bool resumed);
+  ~RunExecutor();
+  RunExecutor(const RunExecutor&) = delete;
+  RunExecutor& operator=(const RunExecutor&) = delete;
+
+  Result<store::RunRecord> execute();
+
+ private:
+  enum class Phase : std::uint8_t { kPending, kInFlight, kBackoff, kWaiting, kDone };
+  enum class Handle : std::uint8_t { kNone, kModel, kProcess, kTimer };
+
+  // A step, or one item of a for_each step.
+  struct Unit {
+    std::size_t step = 0;
+    int item = -1;
+    lang::Value item_value;
+    Phase phase = Phase::kPending;
+    store::StepStatus status = store::StepStatus::kRunning;
+    int attempts = 0;             // in all, this process and earlier ones
+    int model_attempts = 0;       // on the current model
+    std::size_t model_index = 0;  // 0: the step's model, k: its k-th fallback
+    Handle handle = Handle::kNone;
+    std::uint64_t handle_id = 0;
+    std::int64_t started_ms = 0;
+    lang::Value result;
+    std::string error;
+    store::AttemptRecord attempt;
+    std::vector<providers::ChatMessage> messages;
+    tools::ProcessSpec command;
+  };
+
+  struct StepRun {
+    int pending = 0;  // dependencies not yet finished
+    bool expanded = false;
+    bool done = false;
+    store::StepStatus status = store::StepStatus::kRunning;
+    std::vector<Unit> units;
+    std::size_t units_done = 0;
+    std::int64_t started_ms = 0;
+    lang::Value result;
+    std::string error;
+  };
+
+  struct UnitRef {
+    std::size_t step;
+    std::size_t unit;
+  };
+
+  // executor.cc: scheduling and journaling
+  Status restore();
+  Status loop_until_settled();
+  void start_ready();
+  Status flush();
+  void release(std::size_t step);
+  void poll_outside();
+  void cancel_in_flight();
+  void fail_run(std::string message);
+  void check(const Status& status);
+  Result<store::RunRecord> finish();
+  void compute_outputs();
+  Status begin_step(std::size_t step);
+  void finish_unit(UnitRef ref, store::StepStatus status, lang::Value result, std::string error);
+  void complete_for_each(std::size_t step);
+  void finish_step(std::size_t step, store::StepStatus status, lang::Value result,
+                   std::string error);
+  void record_step(std::size_t step, int item, store::StepStatus status, const lang::Value& result,
+                   const std::string& error, std::int64_t started_ms, int attempts);
+  void emit(std::string type, const std::string& step, int item, std::string data_json);
+  Unit& unit_at(UnitRef ref) { return steps_[ref.step].units[ref.unit]; }
+  const lang::Step& step_of(UnitRef ref) const { return workflow_->steps[ref.step]; }
+  lang::Context unit_context(const Unit& unit) const;
+
+  // executor_steps.cc: one unit of each kind
+  void start_unit(UnitRef ref);
+  void launch(UnitRef ref);
+  void start_value(UnitRef ref, const lang::Context& context);
+  void start_prompt(UnitRef ref, const lang::Context& context);
+  const lang::Model* current_model(const Unit& unit) const;
+  void call_model(UnitRef ref);
+  void on_model_outcome(UnitRef ref, providers::ModelOutcome outcome);
+  void start_command(UnitRef ref, const lang::Context& context);
+  void run_command(UnitRef ref);
+  void on_command_result(UnitRef ref, Result<tools::ProcessResult> result);
+  void start_human(UnitRef ref, const lang::Context& context);
+  bool answer_if_decided(UnitRef ref);
+  void retry_later(UnitRef ref, std::chrono::milliseconds delay, const std::string& error);
+  void begin_attempt(Unit& unit, std::string kind, std::string model, std::string request_json);
+  void end_attempt(Unit& unit, store::AttemptStatus status, std::string response_json,
+                   std::string error, std::int64_t input_tokens, std::int64_t output_tokens,
+                   const lang::Model* model);
+
+  Services services_;
+  std::shared_ptr<const lang::Workflow> workflow_;
+  store::RunRecord run_;
+  std::vector<StepRun> steps_;
+  std::vector<std::vector<std::size_t>> dependents_;
+  std::map<std::pair<std::string, int>, store::DecisionRecord> decisions_;
+  lang::Context context_;
+  std::map<std::pair<std::size_t, int>, store::StepRecord> kept_items_;  // for_each items done
+  std::map<std::pair<std::string, int>, int> attempts_made_;             // by earlier processes
+  std::deque<std::size_t> ready_steps_;
+  std::deque<UnitRef> ready_;
+  std::vector<UnitRef> deferred_;      // ready, but over a concurrency limit
+  std::vector<std::size_t> finished_;  // steps finished since the last flush
+  std::vector<Event> unpublished_;     // journaled, published after the commit
+  std::map<std::string, int, std::less<>> model_in_flight_;
+  int in_flight_ = 0;
+  int backing_off_ = 0;
+  int waiting_ = 0;
+  std::int64_t last_seen_seq_ = 0;
+  bool resumed_ = false;
+  bool cancelled_ = false;
+  std::string failure_;  // a journal error that stops the run
+};
+
+}  // namespace baton::engine

@@ -1,0 +1,65 @@
+#include "src/engine/render.h"
+
+#include <utility>
+
+namespace baton::engine {
+namespace {
+
+// The template's own span is relative to its text; the file place is where the text starts.
+Error locate(Error error, const SourceSpan& span, std::string_view what) {
+  error.with_context(what);
+  if (span.is_known()) error.with_span(span);
+  return error;
+}
+
+}  // namespace
+
+Result<std::string> render_text(const lang::LocatedTemplate& text, const lang::Context& context,
+                                std::string_view what) {
+  Result<std::string> rendered = text.text.render(context);
+  if (!rendered) return locate(std::move(rendered).error(), text.span, what);
+  return rendered;
+}
+
+Result<lang::Value> evaluate_data(const lang::DataTemplate& data, const lang::Context& context,
+                                  std::string_view what) {
+  using Kind = lang::DataTemplate::Kind;
+  switch (data.kind) {
+    case Kind::kConstant:
+      return data.constant;
+    case Kind::kTemplate: {
+      Result<lang::Value> value = data.text->text.evaluate(context);
+      if (!value) return locate(std::move(value).error(), data.text->span, what);
+      return value;
+    }
+    case Kind::kList: {
+      lang::ValueList items;
+      items.reserve(data.items.size());
+      for (const lang::DataTemplate& item : data.items) {
+        BATON_ASSIGN_OR_RETURN(lang::Value value, evaluate_data(item, context, what));
+        items.push_back(std::move(value));
+      }
+      return lang::Value(std::move(items));
+    }
+    case Kind::kMapping: {
+      lang::ValueDict fields;
+      for (const lang::DataField& field : data.fields) {
+        BATON_ASSIGN_OR_RETURN(lang::Value value, evaluate_data(field.second, context, what));
+        fields.set(field.first, std::move(value));
+      }
+      return lang::Value(std::move(fields));
+    }
+  }
+  return internal_error("unknown data template kind");
+}
+
+Result<bool> evaluate_condition(const lang::LocatedTemplate& condition,
+                                const lang::Context& context) {
+  Result<lang::Value> value = condition.text.evaluate(context);
+  if (!value) return locate(std::move(value).error(), condition.span, "when");
+  Result<bool> truthy = lang::is_truthy(*value);
+  if (!truthy) return locate(std::move(truthy).error(), condition.span, "when");
+  return truthy;
+}
+
+}  // namespace baton::engine

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "baton/result.h"
+#include "src/lang/template/template.h"
+#include "src/lang/workflow.h"
+
+namespace baton::engine {
+
+// Renders a template of the workflow; an error names `what` ("prompt", "run[1]") and the place
+// of the template in the file.
+Result<std::string> render_text(const lang::LocatedTemplate& text, const lang::Context& context,
+                                std::string_view what);
+
+// The value of YAML data whose strings are templates (`value:`, `outputs`, `for_each`).
+Result<lang::Value> evaluate_data(const lang::DataTemplate& data, const lang::Context& context,
+                                  std::string_view what);
+
+// Whether a `when` template holds.
+Result<bool> evaluate_condition(const lang::LocatedTemplate& condition,
+                                const lang::Context& context);
+
+}  // namespace baton::engine

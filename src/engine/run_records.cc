@@ -1,0 +1,143 @@
+#include "src/engine/run_records.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <random>
+
+namespace baton::engine {
+
+std::string new_run_id() {
+  static constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::random_device device;
+  std::mt19937_64 random(
+      (static_cast<std::uint64_t>(device()) << 32) ^ device() ^
+      static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  std::string id;
+  for (int i = 0; i < 12; ++i) id += kAlphabet[random() % kAlphabet.size()];
+  return id;
+}
+
+std::string content_hash(std::string_view text) {
+  std::uint64_t hash = 0xcbf29ce484222325ull;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 0x100000001b3ull;
+  }
+  char digits[17];
+  std::snprintf(digits, sizeof digits, "%016llx", static_cast<unsigned long long>(hash));
+  return digits;
+}
+
+namespace {
+
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
+}
+
+}  // namespace
+
+std::string this_process_owner() { return std::to_string(getpid()) + "@" + host_name(); }
+
+bool owner_is_alive(std::string_view owner) {
+  std::size_t at = owner.find('@');
+  if (at == std::string_view::npos) return false;
+  if (owner.substr(at + 1) != host_name()) return true;
+  int pid = 0;
+  auto [end, error] = std::from_chars(owner.data(), owner.data() + at, pid);
+  if (error != std::errc() || end != owner.data() + at || pid <= 0) return false;
+  if (pid == getpid()) return false;  // an earlier run of this very process that ended badly
+  return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+std::string step_label(std::string_view step, int item) {
+  std::string label(step);
+  if (item >= 0) label += "[" + std::to_string(item) + "]";
+  return label;
+}
+
+Result<StepLabel> parse_step_label(std::string_view label) {
+  StepLabel parsed;
+  std::size_t open = label.find('[');
+  if (open == std::string_view::npos) {
+    parsed.id = std::string(label);
+    return parsed;
+  }
+  std::string_view digits = label.substr(open + 1);
+  if (digits.empty() || digits.back() != ']')
+    return invalid_input("'" + std::string(label) + "' is not STEP or STEP[ITEM]");
+  digits.remove_suffix(1);
+  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), parsed.item);
+  if (error != std::errc() || end != digits.data() + digits.size() || parsed.item < 0)
+    return invalid_input("'" + std::string(label) + "' is not STEP or STEP[ITEM]");
+  parsed.id = std::string(label.substr(0, open));
+  return parsed;
+}
+
+RunSummary to_summary(const store::RunRecord& run) {
+  RunSummary summary;
+  summary.id = run.id;
+  summary.workflow = run.workflow_name;
+  summary.file = run.workflow_file;
+  summary.status = static_cast<RunStatus>(run.status);
+  summary.outputs_json = run.outputs_json.empty() ? "{}" : run.outputs_json;
+  summary.error = run.error;
+  summary.usage = {run.input_tokens, run.output_tokens};
+  summary.cost_usd = run.cost_usd;
+  summary.created_ms = run.created_ms;
+  summary.updated_ms = run.updated_ms;
+  summary.fixture = run.fixture;
+  return summary;
+}
+
+RunDetail to_detail(RunSummary summary, const store::RunRecord& run, const lang::Workflow& workflow,
+                    const std::vector<store::StepRecord>& steps,
+                    const std::vector<store::AttemptRecord>& attempts) {
+  RunDetail detail;
+  detail.summary = std::move(summary);
+  detail.inputs_json = run.inputs_json;
+  detail.workflow_hash = run.workflow_hash;
+  for (const store::StepRecord& step : steps) {
+    StepInfo info;
+    info.id = step.step_id;
+    info.item = step.item;
+    info.status = std::string(store::step_status_name(step.status));
+    info.result_json = step.result_json;
+    info.error = step.error;
+    info.started_ms = step.started_ms;
+    info.ended_ms = step.ended_ms;
+    for (const store::AttemptRecord& attempt : attempts) {
+      if (attempt.step_id != step.step_id || attempt.item != step.item) continue;
+      AttemptInfo a;
+      a.number = attempt.number;
+      a.kind = attempt.kind;
+      a.model = attempt.model;
+      a.status = std::string(store::attempt_status_name(attempt.status));
+      a.request_json = attempt.request_json;
+      a.response_json = attempt.response_json;
+      a.error = attempt.error;
+      a.started_ms = attempt.started_ms;
+      a.ended_ms = attempt.ended_ms;
+      a.usage = {attempt.input_tokens, attempt.output_tokens};
+      info.attempts.push_back(std::move(a));
+    }
+    detail.steps.push_back(std::move(info));
+  }
+  // In the workflow's order; a for_each step's items right after it, in item order.
+  auto position = [&](const StepInfo& info) {
+    auto found = workflow.step_index.find(info.id);
+    return std::make_pair(
+        found == workflow.step_index.end() ? workflow.steps.size() : found->second, info.item);
+  };
+  std::stable_sort(detail.steps.begin(), detail.steps.end(),
+                   [&](const StepInfo& a, const StepInfo& b) { return position(a) < position(b); });
+  return detail;
+}
+
+}  // namespace baton::engine
