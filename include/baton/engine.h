@@ -17,8 +17,11 @@
 //   options.journal_path = ".baton/baton.db";
 //   BATON_ASSIGN_OR_RETURN(auto engine, baton::Engine::open(options));
 //   engine->on_event([](const baton::Event& event) { std::puts(event.type.c_str()); });
-//   BATON_ASSIGN_OR_RETURN(std::string run, engine->start_run("article.yaml", {{"topic",
-//   "\"tea\""}})); BATON_ASSIGN_OR_RETURN(baton::RunSummary summary, engine->run(run));
+//   engine->register_handler("word_stats", count_words);  // for `call: word_stats` steps
+//   BATON_ASSIGN_OR_RETURN(std::string run, engine->start_run("stats.yaml", {{"text", "hi"}}));
+//   BATON_ASSIGN_OR_RETURN(baton::RunSummary summary, engine->run(run));
+//
+// examples/embed/main.cc is a whole program.
 namespace baton {
 
 enum class RunStatus : std::uint8_t { kRunning, kWaiting, kSucceeded, kFailed, kCancelled };
@@ -133,8 +136,9 @@ class Engine {
   // Called for every event of the runs this engine executes, on the thread running them.
   void on_event(std::function<void(const Event&)> listener);
 
-  // Checks the workflow file and the inputs (name -> JSON text) and records a new run, without
-  // running it. Errors name the file, line and column; nothing is recorded on error.
+  // Checks the workflow file and the inputs and records a new run, without running it. Inputs
+  // are name -> text: a string input's text as it is, any other type as JSON ("3", "[1, 2]").
+  // Errors name the file, line and column; nothing is recorded on error.
   Result<std::string> start_run(const std::string& workflow_file,
                                 const std::vector<std::pair<std::string, std::string>>& inputs);
   // Executes the run until it succeeds, fails, is cancelled or waits for a human. Resuming is

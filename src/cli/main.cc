@@ -8,6 +8,10 @@ int main(int argc, char** argv) {
   CLI::App app{"baton: a durable, human-in-the-loop AI workflow orchestrator"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "baton 0.1.0");
+  // Bad usage is one line, like every other error a user can make.
+  app.failure_message([](const CLI::App*, const CLI::Error& error) {
+    return std::string("baton: error: ") + error.what() + " (see baton --help)\n";
+  });
 
   baton::cli::CheckOptions check_options;
   CLI::App* check = baton::cli::add_check_command(app, check_options);

@@ -112,6 +112,23 @@ int run_workflow(const RunOptions& options) {
   return execute_run(**engine, *run, options.json);
 }
 
+// Cancels a run nobody executes (a waiting or a crashed one), or asks the process executing it
+// to stop; prints the full run id.
+int cancel_run(const ResumeOptions& options) {
+  auto engine = open_engine(options.session);
+  if (!engine) return report(engine.error());
+  Result<RunSummary> before = (*engine)->summary(options.run);
+  if (!before) return report(before.error());
+  Status cancelled = (*engine)->cancel(before->id);
+  if (!cancelled) return report(cancelled.error());
+  if (before->active) {
+    fmt::print("run {}: asked the process running it to stop\n", before->id);
+  } else {
+    fmt::print("run {} cancelled\n", before->id);
+  }
+  return kExitOk;
+}
+
 int resume_run(const ResumeOptions& options) {
   auto engine = open_engine(options.session);
   if (!engine) return report(engine.error());
@@ -153,7 +170,7 @@ void add_run_commands(CLI::App& app, std::vector<Command>& commands) {
   run->add_flag("--json", run_options->json, "One JSON object per event on stdout");
   run->add_option("--concurrency", run_options->session.concurrency,
                   "Model calls and commands in flight at once (default 64)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 100000));
   run->add_option("--durability", run_options->session.durability,
                   "process (survives kill -9; default) or full (survives power loss)")
       ->check(CLI::IsMember({"process", "full"}));
@@ -171,28 +188,22 @@ void add_run_commands(CLI::App& app, std::vector<Command>& commands) {
   resume
       ->add_option("--concurrency", resume_options->session.concurrency,
                    "Model calls and commands in flight at once (default 64)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 100000));
   resume
       ->add_option("--durability", resume_options->session.durability, "process (default) or full")
       ->check(CLI::IsMember({"process", "full"}));
   resume->add_option("--fixture", resume_options->session.fixture,
-                     "The fixture file the run was started with");
+                     "Answer from this fixture (default: the one the run was started with)");
   add_db_option(*resume, resume_options->session);
   commands.push_back({resume, [resume_options] { return resume_run(*resume_options); }});
 
   auto cancel_options = std::make_shared<ResumeOptions>();
   CLI::App* cancel =
       app.add_subcommand("cancel", "Cancel a run (or ask the process running it to stop)");
-  cancel->add_option("run", cancel_options->run, "The run id")->required();
+  cancel->add_option("run", cancel_options->run, "The run id (or a unique start of it)")
+      ->required();
   add_db_option(*cancel, cancel_options->session);
-  commands.push_back({cancel, [cancel_options] {
-                        auto engine = open_engine(cancel_options->session);
-                        if (!engine) return report(engine.error());
-                        Status cancelled = (*engine)->cancel(cancel_options->run);
-                        if (!cancelled) return report(cancelled.error());
-                        fmt::print("run {} cancelled\n", cancel_options->run);
-                        return static_cast<int>(kExitOk);
-                      }});
+  commands.push_back({cancel, [cancel_options] { return cancel_run(*cancel_options); }});
 }
 
 }  // namespace baton::cli

@@ -1,6 +1,7 @@
 #include "baton/engine.h"
 
 #include <atomic>
+#include <filesystem>
 #include <utility>
 
 #include "src/base/event_loop.h"
@@ -85,6 +86,18 @@ struct Engine::State {
     return ok_status();
   }
 
+  // Every `call:` step needs a handler registered with this engine.
+  Status check_handlers(const lang::Workflow& workflow) const {
+    for (const lang::Step& step : workflow.steps) {
+      const lang::CallStep* call = step.call();
+      if (call == nullptr || handlers.contains(call->handler)) continue;
+      return invalid_input("step '" + step.id + "' calls '" + call->handler +
+                           "', which no handler is registered for: call steps run in programs "
+                           "that embed Baton and register it (Engine::register_handler)");
+    }
+    return ok_status();
+  }
+
   Result<store::RunRecord> find(std::string_view id) {
     BATON_ASSIGN_OR_RETURN(auto exact, journal->find_run(id));
     if (exact) return std::move(*exact);
@@ -94,14 +107,37 @@ struct Engine::State {
     return invalid_input("'" + std::string(id) + "' is the start of several run ids");
   }
 
+  // The workflow last loaded, kept so that run() right after start_run() (or show after run)
+  // does not load the same text again: loading is most of the cost of a short run of a large
+  // workflow. A workflow depends only on its source and file name.
+  struct LoadedWorkflow {
+    std::string file;
+    std::string source;
+    std::shared_ptr<const lang::Workflow> workflow;
+  };
+  LoadedWorkflow last_loaded;
+
+  void remember(const std::string& file, const std::string& source,
+                std::shared_ptr<const lang::Workflow> workflow) {
+    last_loaded.file = file;
+    last_loaded.source = source;
+    last_loaded.workflow = std::move(workflow);
+  }
+
   Result<std::shared_ptr<const lang::Workflow>> workflow_of(const store::RunRecord& run) {
+    if (last_loaded.workflow && last_loaded.file == run.workflow_file &&
+        last_loaded.source == run.workflow_source) {
+      return last_loaded.workflow;
+    }
     lang::LoadResult loaded = lang::load_workflow(run.workflow_source, run.workflow_file);
     if (!loaded.ok()) {
       return Error(ErrorCode::kDataLoss,
                    "the workflow recorded with run " + run.id + " no longer loads: " +
                        lang::format_diagnostics(loaded.diagnostics, run.workflow_source));
     }
-    return std::make_shared<const lang::Workflow>(std::move(*loaded.workflow));
+    auto workflow = std::make_shared<const lang::Workflow>(std::move(*loaded.workflow));
+    remember(run.workflow_file, run.workflow_source, workflow);
+    return workflow;
   }
 
   Result<std::vector<std::string>> waiting_steps(const std::string& run_id) {
@@ -116,7 +152,7 @@ struct Engine::State {
 
   Result<RunSummary> summarize(const store::RunRecord& run) {
     RunSummary summary = engine::to_summary(run);
-    summary.active = !run.owner.empty() && engine::owner_is_alive(run.owner);
+    summary.active = engine::is_executing(run);
     if (run.status == store::RunStatus::kWaiting) {
       BATON_ASSIGN_OR_RETURN(summary.waiting, waiting_steps(run.id));
     }
@@ -164,9 +200,11 @@ Result<std::string> Engine::start_run(
   if (!loaded.ok()) {
     return invalid_input(lang::format_diagnostics(loaded.diagnostics, source));
   }
-  const lang::Workflow& workflow = *loaded.workflow;
+  auto shared = std::make_shared<const lang::Workflow>(std::move(*loaded.workflow));
+  const lang::Workflow& workflow = *shared;
   BATON_ASSIGN_OR_RETURN(lang::Value resolved, engine::resolve_inputs(workflow, inputs));
   BATON_TRY(state_->check_models(workflow));
+  BATON_TRY(state_->check_handlers(workflow));
 
   store::RunRecord run;
   run.id = engine::new_run_id();
@@ -177,27 +215,38 @@ Result<std::string> Engine::start_run(
   run.inputs_json = engine::to_json_text(resolved);
   run.status = store::RunStatus::kRunning;
   run.created_ms = run.updated_ms = now_ms();
-  run.fixture = state_->options.fixture_path;
+  if (!state_->options.fixture_path.empty()) {
+    run.fixture = std::filesystem::absolute(state_->options.fixture_path).lexically_normal();
+  }
   BATON_TRY(state_->journal->create_run(run));
   BATON_TRY(state_->journal->commit());
+  state_->remember(run.workflow_file, run.workflow_source, std::move(shared));
   return run.id;
 }
 
 Result<RunSummary> Engine::run(std::string_view run_id) {
   State& state = *state_;
   BATON_ASSIGN_OR_RETURN(store::RunRecord run, state.find(run_id));
-  if (run.status == store::RunStatus::kSucceeded) return state.summarize(run);
+  if (run.status == store::RunStatus::kSucceeded || run.status == store::RunStatus::kCancelled) {
+    return state.summarize(run);
+  }
+  engine::LocalRun local(run.id);
+  if (!local.claimed()) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "run " + run.id + " is being executed by this process");
+  }
   if (!run.owner.empty() && engine::owner_is_alive(run.owner)) {
     return Error(ErrorCode::kFailedPrecondition,
                  "run " + run.id + " is being executed by process " + run.owner);
   }
   if (!state.fixture && !run.fixture.empty()) {
-    return Error(ErrorCode::kFailedPrecondition, "run " + run.id +
-                                                     " was answered from the fixture " +
-                                                     run.fixture + "; resume it with that fixture");
+    // A run started from a fixture goes on with it: a resume never switches to paid calls.
+    BATON_ASSIGN_OR_RETURN(providers::Fixture fixture, providers::load_fixture(run.fixture));
+    state.fixture = std::make_shared<const providers::Fixture>(std::move(fixture));
   }
   BATON_ASSIGN_OR_RETURN(auto workflow, state.workflow_of(run));
   BATON_TRY(state.check_models(*workflow));
+  BATON_TRY(state.check_handlers(*workflow));
   std::string me = engine::this_process_owner();
   BATON_TRY(state.journal->claim_run(run.id, run.owner, me));
 
@@ -240,7 +289,7 @@ Status Engine::cancel(std::string_view run_id) {
                  "run " + run.id + " has already " +
                      (run.status == store::RunStatus::kSucceeded ? "succeeded" : "been cancelled"));
   }
-  bool running_elsewhere = !run.owner.empty() && engine::owner_is_alive(run.owner);
+  bool running_elsewhere = engine::is_executing(run);
   run.status = store::RunStatus::kCancelled;
   run.updated_ms = now_ms();
   BATON_TRY(state.journal->update_run(run));
@@ -255,6 +304,10 @@ Status Engine::cancel(std::string_view run_id) {
 Status Engine::decide(std::string_view run_id, std::string_view step, const Decision& decision) {
   State& state = *state_;
   BATON_ASSIGN_OR_RETURN(store::RunRecord run, state.find(run_id));
+  if (run.status == store::RunStatus::kCancelled) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "run " + run.id + " has been cancelled: its steps wait for nothing");
+  }
   BATON_ASSIGN_OR_RETURN(engine::StepLabel label, engine::parse_step_label(step));
   BATON_ASSIGN_OR_RETURN(auto steps, state.journal->steps(run.id));
   const store::StepRecord* found = nullptr;

@@ -124,6 +124,7 @@ Status RunExecutor::restore() {
   attempts_made_ = std::move(attempts_made);
 
   BATON_ASSIGN_OR_RETURN(std::vector<store::StepRecord> records, services_.journal->steps(run_.id));
+  if (!attempts_made_.empty() || !records.empty()) resumed_ = true;
   for (store::StepRecord& record : records) {
     auto index = workflow_->step_index.find(record.step_id);
     if (index == workflow_->step_index.end() || !is_finished(record.status)) continue;
@@ -181,6 +182,7 @@ Status RunExecutor::loop_until_settled() {
       if (finished_.empty() && ready_.empty() && !cancelled_) return ok_status();
       continue;
     }
+    BATON_TRY(services_.journal->commit());
     services_.loop->run_once(kPollInterval);
     auto now = std::chrono::steady_clock::now();
     if (now - last_poll >= kPollInterval) {
@@ -202,10 +204,16 @@ void RunExecutor::start_ready() {
     ready_.pop_front();
     start_unit(ref);
   }
-  if (deferred_.empty() || cancelled_) return;
+  // Launch what waited, in order, while there is room. Once the global limit is reached the
+  // rest waits as it is: trying all of it again on every turn made a large fan-out quadratic.
+  if (deferred_.empty() || cancelled_ || in_flight_ >= services_.concurrency) return;
   std::vector<UnitRef> deferred = std::move(deferred_);
   deferred_.clear();
-  for (UnitRef ref : deferred) launch(ref);
+  std::size_t next = 0;
+  for (; next < deferred.size() && in_flight_ < services_.concurrency; ++next)
+    launch(deferred[next]);
+  deferred_.insert(deferred_.end(), deferred.begin() + static_cast<std::ptrdiff_t>(next),
+                   deferred.end());
 }
 
 Status RunExecutor::flush() {
@@ -299,8 +307,7 @@ Status RunExecutor::begin_step(std::size_t index) {
   }
 
   if (!spec.for_each) {
-    step.units.push_back(Unit{});
-    step.units.back().step = index;
+    step.units.emplace_back().step = index;
     ready_.push_back({index, 0});
     return ok_status();
   }
@@ -447,10 +454,12 @@ Result<store::RunRecord> RunExecutor::finish() {
   if (cancelled_) {
     for (std::size_t s = 0; s < steps_.size(); ++s) {
       for (std::size_t u = 0; u < steps_[s].units.size(); ++u) {
-        Phase phase = steps_[s].units[u].phase;
-        if (phase == Phase::kInFlight || phase == Phase::kBackoff)
-          record_step(s, steps_[s].units[u].item, StepStatus::kCancelled, lang::Value::none(),
-                      "cancelled", steps_[s].units[u].started_ms, steps_[s].units[u].attempts);
+        const Unit& unit = steps_[s].units[u];
+        bool begun = unit.phase == Phase::kInFlight || unit.phase == Phase::kBackoff ||
+                     (unit.phase == Phase::kPending && unit.attempts > 0);
+        if (begun)
+          record_step(s, unit.item, StepStatus::kCancelled, lang::Value::none(), "cancelled",
+                      unit.started_ms, unit.attempts);
       }
     }
     cancel_in_flight();

@@ -23,6 +23,10 @@ namespace baton::engine {
 
 using HandlerMap = std::map<std::string, StepHandler, std::less<>>;
 
+// The delay before retry number `failures` under `policy`, starting from `base`.
+std::chrono::milliseconds backoff_delay(const lang::RetryPolicy& policy,
+                                        std::chrono::milliseconds base, int failures);
+
 // What an executor borrows from its Engine, which outlives it.
 struct Services {
   EventLoop* loop = nullptr;
@@ -72,6 +76,7 @@ class RunExecutor {
     store::AttemptRecord attempt;
     std::vector<providers::ChatMessage> messages;
     tools::ProcessSpec command;
+    std::string handler_input;  // JSON, for a call step
   };
 
   struct StepRun {
@@ -128,6 +133,8 @@ class RunExecutor {
   void on_command_result(UnitRef ref, Result<tools::ProcessResult> result);
   void start_human(UnitRef ref, const lang::Context& context);
   bool answer_if_decided(UnitRef ref);
+  void start_call(UnitRef ref, const lang::Context& context);  // executor_call.cc
+  void call_handler(UnitRef ref);
   void retry_later(UnitRef ref, std::chrono::milliseconds delay, const std::string& error);
   void begin_attempt(Unit& unit, std::string kind, std::string model, std::string request_json);
   void end_attempt(Unit& unit, store::AttemptStatus status, std::string response_json,

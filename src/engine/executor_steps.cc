@@ -26,17 +26,6 @@ bool worth_retrying(ErrorCode code) {
          code == ErrorCode::kTimeout;
 }
 
-// Exponential, capped, with jitter: half the delay is fixed and half is random, so that calls
-// that failed together do not all come back together.
-milliseconds backoff_delay(const lang::RetryPolicy& policy, milliseconds base, int failures) {
-  milliseconds cap = policy.max_backoff.count() > 0 ? policy.max_backoff : kDefaultMaxBackoff;
-  double delay = static_cast<double>(base.count()) * std::pow(2.0, std::max(0, failures - 1));
-  delay = std::min(delay, static_cast<double>(cap.count()));
-  static thread_local std::mt19937_64 random{std::random_device{}()};
-  double jitter = std::uniform_real_distribution<double>(0.5, 1.0)(random);
-  return milliseconds(static_cast<std::int64_t>(delay * jitter));
-}
-
 std::string tail(const std::string& text) {
   if (text.size() <= kErrorTail) return text;
   return "..." + text.substr(text.size() - kErrorTail);
@@ -58,6 +47,17 @@ std::string messages_json(const std::vector<providers::ChatMessage>& messages) {
 }
 
 }  // namespace
+
+// Exponential, capped, with jitter: half the delay is fixed and half is random, so that calls
+// that failed together do not all come back together.
+milliseconds backoff_delay(const lang::RetryPolicy& policy, milliseconds base, int failures) {
+  milliseconds cap = policy.max_backoff.count() > 0 ? policy.max_backoff : kDefaultMaxBackoff;
+  double delay = static_cast<double>(base.count()) * std::pow(2.0, std::max(0, failures - 1));
+  delay = std::min(delay, static_cast<double>(cap.count()));
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  double jitter = std::uniform_real_distribution<double>(0.5, 1.0)(random);
+  return milliseconds(static_cast<std::int64_t>(delay * jitter));
+}
 
 void RunExecutor::start_unit(UnitRef ref) {
   Unit& unit = unit_at(ref);
@@ -88,6 +88,9 @@ void RunExecutor::start_unit(UnitRef ref) {
     case lang::StepKind::kHuman:
       start_human(ref, context);
       return;
+    case lang::StepKind::kCall:
+      start_call(ref, context);
+      return;
   }
 }
 
@@ -100,6 +103,10 @@ void RunExecutor::launch(UnitRef ref) {
   }
   if (step_of(ref).kind == lang::StepKind::kRun) {
     run_command(ref);
+    return;
+  }
+  if (step_of(ref).kind == lang::StepKind::kCall) {
+    call_handler(ref);
     return;
   }
   const lang::Model* model = current_model(unit);
@@ -193,6 +200,7 @@ void RunExecutor::on_model_outcome(UnitRef ref, providers::ModelOutcome outcome)
   --in_flight_;
   --model_in_flight_[model->name];
   unit.handle = Handle::kNone;
+  unit.phase = Phase::kPending;
   unit.attempt.request_json = std::move(outcome.request_json);
 
   if (outcome.reply) {

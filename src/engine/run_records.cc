@@ -7,7 +7,10 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
+#include <mutex>
 #include <random>
+#include <set>
+#include <utility>
 
 namespace baton::engine {
 
@@ -54,6 +57,33 @@ bool owner_is_alive(std::string_view owner) {
   if (error != std::errc() || end != owner.data() + at || pid <= 0) return false;
   if (pid == getpid()) return false;  // an earlier run of this very process that ended badly
   return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+namespace {
+
+std::mutex local_runs_mutex;
+std::set<std::string, std::less<>> local_runs;
+
+bool is_local(std::string_view run_id) {
+  std::lock_guard lock(local_runs_mutex);
+  return local_runs.contains(run_id);
+}
+
+}  // namespace
+
+LocalRun::LocalRun(std::string run_id) : run_id_(std::move(run_id)) {
+  std::lock_guard lock(local_runs_mutex);
+  claimed_ = local_runs.insert(run_id_).second;
+}
+
+LocalRun::~LocalRun() {
+  if (!claimed_) return;
+  std::lock_guard lock(local_runs_mutex);
+  local_runs.erase(run_id_);
+}
+
+bool is_executing(const store::RunRecord& run) {
+  return !run.owner.empty() && (owner_is_alive(run.owner) || is_local(run.id));
 }
 
 std::string step_label(std::string_view step, int item) {

@@ -21,6 +21,24 @@ std::string this_process_owner();
 // Whether the owner's process still runs. On another host it cannot be told: assumed alive.
 bool owner_is_alive(std::string_view owner);
 
+// Marks a run as executed by an Engine of this process, for as long as it lives. claimed() is
+// false when another Engine of this process executes the run already.
+class LocalRun {
+ public:
+  explicit LocalRun(std::string run_id);
+  ~LocalRun();
+  LocalRun(const LocalRun&) = delete;
+  LocalRun& operator=(const LocalRun&) = delete;
+  bool claimed() const { return claimed_; }
+
+ private:
+  std::string run_id_;
+  bool claimed_ = false;
+};
+
+// Whether a live process executes the run: the one its owner names, or this one.
+bool is_executing(const store::RunRecord& run);
+
 // "step" for a whole step, "step[3]" for an item of a for_each step.
 std::string step_label(std::string_view step, int item);
 struct StepLabel {

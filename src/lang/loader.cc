@@ -47,6 +47,7 @@ void declare_steps(LoadContext& context, const YamlNode& steps, Scope& scope) {
         if (name == "run") kind = StepKind::kRun;
         if (name == "human") kind = StepKind::kHuman;
         if (name == "value") kind = StepKind::kValue;
+        if (name == "call") kind = StepKind::kCall;
         if (name == "for_each") info.loops = true;
         if (kind && (kinds == 0 || info.kind != *kind)) {
           ++kinds;

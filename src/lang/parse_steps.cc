@@ -17,6 +17,9 @@ const std::vector<std::string> kPromptKeys = {"prompt", "messages", "model", "sy
 const std::vector<std::string> kRunKeys = {"run", "stdin", "env", "cwd"};
 const std::vector<std::string> kHumanKeys = {"human", "show", "input"};
 const std::vector<std::string> kValueKeys = {"value"};
+const std::vector<std::string> kCallKeys = {"call", "with"};
+constexpr StepKind kKinds[] = {StepKind::kPrompt, StepKind::kRun, StepKind::kHuman,
+                               StepKind::kValue, StepKind::kCall};
 
 const std::vector<std::string>& kind_keys(StepKind kind) {
   switch (kind) {
@@ -28,13 +31,15 @@ const std::vector<std::string>& kind_keys(StepKind kind) {
       return kHumanKeys;
     case StepKind::kValue:
       return kValueKeys;
+    case StepKind::kCall:
+      return kCallKeys;
   }
   return kValueKeys;
 }
 
 std::vector<std::string> all_keys() {
   std::vector<std::string> keys = kCommonKeys;
-  for (StepKind kind : {StepKind::kPrompt, StepKind::kRun, StepKind::kHuman, StepKind::kValue}) {
+  for (StepKind kind : kKinds) {
     keys.insert(keys.end(), kind_keys(kind).begin(), kind_keys(kind).end());
   }
   return keys;
@@ -55,6 +60,8 @@ std::vector<std::pair<const YamlNode*, StepKind>> kind_keys_of(const YamlNode& s
       found.emplace_back(&key, StepKind::kHuman);
     } else if (key.value == "value") {
       found.emplace_back(&key, StepKind::kValue);
+    } else if (key.value == "call") {
+      found.emplace_back(&key, StepKind::kCall);
     }
   }
   return found;
@@ -75,6 +82,7 @@ class StepParser {
   std::optional<PromptStep> prompt(const YamlNode& key, const YamlNode& node);
   std::optional<RunStep> run(const YamlNode& node);
   std::optional<HumanStep> human(const YamlNode& node);
+  std::optional<CallStep> call(const YamlNode& node);
   void check_for_each(const YamlNode& node, const DataTemplate& data);
   void check_when(const YamlNode& node, const LocatedTemplate& when);
 
@@ -100,8 +108,7 @@ void StepParser::check_keys(const YamlNode& node, StepKind kind) {
     ok_ = false;
     if (std::find(kAll.begin(), kAll.end(), name) != kAll.end()) {
       std::string_view owner = "value";
-      for (StepKind other :
-           {StepKind::kPrompt, StepKind::kRun, StepKind::kHuman, StepKind::kValue}) {
+      for (StepKind other : kKinds) {
         const auto& keys = kind_keys(other);
         if (std::find(keys.begin(), keys.end(), name) != keys.end()) {
           owner = step_kind_name(other);
@@ -324,6 +331,28 @@ void StepParser::check_when(const YamlNode& node, const LocatedTemplate& when) {
   }
 }
 
+std::optional<CallStep> StepParser::call(const YamlNode& node) {
+  CallStep step;
+  const YamlNode& handler = *LoadContext::find(node, "call");
+  if (!handler.is_scalar() || handler.value.empty()) {
+    context_.error(handler, fmt::format("steps.{}.call must be the name of a handler", id_));
+    ok_ = false;
+  } else {
+    step.handler = handler.value;
+  }
+  if (const YamlNode* with = LoadContext::find(node, "with")) {
+    step.with = context_.data_template(*with, path_ + ".with");
+    if (step.with) {
+      check_data_references(context_, *with, *step.with, scope_, id_, loop_variable_,
+                            *dependencies_);
+    } else {
+      ok_ = false;
+    }
+  }
+  if (!ok_) return std::nullopt;
+  return step;
+}
+
 std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
                                       std::vector<std::string>& dependencies) {
   id_ = key.value;
@@ -341,8 +370,8 @@ std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
   auto kinds = kind_keys_of(node);
   if (kinds.empty()) {
     // A misspelt kind key ("promt") is the likely cause: point at it rather than the step.
-    static const std::vector<std::string> kKindKeys = {"prompt", "messages", "run", "human",
-                                                       "value"};
+    static const std::vector<std::string> kKindKeys = {"prompt", "messages", "run",
+                                                       "human",  "value",    "call"};
     static const std::vector<std::string> kAll = all_keys();
     for (const auto& [entry_key, entry_value] : node.entries) {
       if (!entry_key.is_scalar()) continue;
@@ -354,7 +383,7 @@ std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
       return std::nullopt;
     }
     context_.error(key, fmt::format("{} has no kind: give it one of 'prompt', 'messages', "
-                                    "'run', 'human' or 'value'",
+                                    "'run', 'human', 'value' or 'call'",
                                     what_));
     return std::nullopt;
   }
@@ -458,6 +487,9 @@ std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
       } else {
         ok_ = false;
       }
+      break;
+    case StepKind::kCall:
+      if (auto body = call(node)) step.body = std::move(*body);
       break;
     case StepKind::kValue: {
       const YamlNode& value = *LoadContext::find(node, "value");

@@ -38,6 +38,7 @@ const std::vector<std::string>& step_fields(StepKind kind) {
     case StepKind::kHuman:
       return kHuman;
     case StepKind::kValue:
+    case StepKind::kCall:
       return kValue;
   }
   return kValue;

@@ -42,6 +42,8 @@ std::string_view step_kind_name(StepKind kind) {
       return "human";
     case StepKind::kValue:
       return "value";
+    case StepKind::kCall:
+      return "call";
   }
   return "?";
 }

@@ -103,7 +103,7 @@ struct Budget {
   std::optional<std::int64_t> tokens;
 };
 
-enum class StepKind { kPrompt, kRun, kHuman, kValue };
+enum class StepKind { kPrompt, kRun, kHuman, kValue, kCall };
 std::string_view step_kind_name(StepKind kind);
 
 struct Message {
@@ -136,11 +136,17 @@ struct ValueStep {
   DataTemplate value;
 };
 
+// A C++ function that the embedding program registered under `handler` (Engine::register_handler).
+struct CallStep {
+  std::string handler;
+  std::optional<DataTemplate> with;  // its input; none when absent
+};
+
 struct Step {
   std::string id;
   std::string description;
   StepKind kind = StepKind::kValue;
-  std::variant<PromptStep, RunStep, HumanStep, ValueStep> body;
+  std::variant<PromptStep, RunStep, HumanStep, ValueStep, CallStep> body;
   std::vector<std::string> needs;
   std::optional<LocatedTemplate> when;
   std::optional<DataTemplate> for_each;
@@ -154,6 +160,7 @@ struct Step {
   const RunStep* run() const { return std::get_if<RunStep>(&body); }
   const HumanStep* human() const { return std::get_if<HumanStep>(&body); }
   const ValueStep* value() const { return std::get_if<ValueStep>(&body); }
+  const CallStep* call() const { return std::get_if<CallStep>(&body); }
 };
 
 struct Output {

@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -16,6 +18,8 @@ namespace {
 std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 // Records keyed by (step_id, item), listed in key order as the SQLite journal lists them.
+// A hash map, sorted only when listed: the engine puts a record for every step it finishes and
+// lists them only when it resumes a run or shows one.
 template <typename Record>
 class KeyedRecords {
  public:
@@ -28,9 +32,17 @@ class KeyedRecords {
     }
   }
   std::vector<Record> list() const {
+    std::vector<const Record*> sorted;
+    sorted.reserve(records_.size());
+    for (const auto& [key, record] : records_) sorted.push_back(&record);
+    // std::string compares bytes as unsigned, like SQLite's BINARY collation.
+    std::sort(sorted.begin(), sorted.end(), [](const Record* a, const Record* b) {
+      const int order = a->step_id.compare(b->step_id);
+      return order != 0 ? order < 0 : a->item < b->item;
+    });
     std::vector<Record> list;
-    list.reserve(records_.size());
-    for (const auto& [key, record] : records_) list.push_back(record);
+    list.reserve(sorted.size());
+    for (const Record* record : sorted) list.push_back(*record);
     return list;
   }
 
@@ -43,16 +55,22 @@ class KeyedRecords {
     std::string step_id;
     int item;
   };
-  // std::string compares bytes as unsigned, like SQLite's BINARY collation.
-  struct Less {
+  struct Hash {
+    using is_transparent = void;
+    template <typename K>
+    std::size_t operator()(const K& key) const {
+      return std::hash<std::string_view>()(key.step_id) * 31 + static_cast<std::size_t>(key.item);
+    }
+  };
+  struct Equal {
     using is_transparent = void;
     template <typename A, typename B>
     bool operator()(const A& a, const B& b) const {
-      return std::tie(a.step_id, a.item) < std::tie(b.step_id, b.item);
+      return a.item == b.item && std::string_view(a.step_id) == std::string_view(b.step_id);
     }
   };
 
-  std::map<OwnedKey, Record, Less> records_;
+  std::unordered_map<OwnedKey, Record, Hash, Equal> records_;
 };
 
 struct RunData {

@@ -339,7 +339,14 @@ Result<std::vector<ReplyRule>> parse_rules_json(std::string_view text) {
         !item.contains("reply") || !item["reply"].is_string()) {
       return invalid_input("rules: each rule is {\"match\": string, \"reply\": string}");
     }
-    rules.push_back({item["match"].get<std::string>(), item["reply"].get<std::string>()});
+    std::chrono::milliseconds delay{0};
+    if (item.contains("delay_ms")) {
+      if (!item["delay_ms"].is_number_integer() || item["delay_ms"].get<long long>() < 0) {
+        return invalid_input("rules: delay_ms is a number of milliseconds, 0 or more");
+      }
+      delay = std::chrono::milliseconds(item["delay_ms"].get<long long>());
+    }
+    rules.push_back({item["match"].get<std::string>(), item["reply"].get<std::string>(), delay});
   }
   return rules;
 }
@@ -360,6 +367,26 @@ struct FakeOpenAiServer::Impl {
   std::vector<RecordedRequest> recorded;
   std::map<std::string, std::size_t> by_last_user_message;
   std::uint64_t next_id = 0;
+  std::size_t in_flight = 0;
+  std::size_t max_in_flight = 0;
+
+  // Counts a chat request as in flight for as long as it lives.
+  class InFlight {
+   public:
+    explicit InFlight(Impl& impl) : impl_(impl) {
+      std::lock_guard lock(impl_.mutex);
+      impl_.max_in_flight = std::max(impl_.max_in_flight, ++impl_.in_flight);
+    }
+    ~InFlight() {
+      std::lock_guard lock(impl_.mutex);
+      --impl_.in_flight;
+    }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+
+   private:
+    Impl& impl_;
+  };
 
   // Sleeps unless the server is stopping; false when it was woken by stop().
   bool sleep_for(std::chrono::milliseconds delay) {
@@ -368,6 +395,7 @@ struct FakeOpenAiServer::Impl {
   }
 
   void handle_chat(const httplib::Request& req, httplib::Response& res) {
+    InFlight counted(*this);
     RecordedRequest record{req.path, req.remote_port, {}, req.body};
     for (const auto& [name, value] : req.headers) record.headers.emplace_back(lower(name), value);
     std::optional<Fault> fault;
@@ -410,13 +438,14 @@ struct FakeOpenAiServer::Impl {
     {
       std::lock_guard lock(mutex);
       ++by_last_user_message[request->last_user_message];
+      delay = latency;
       for (const ReplyRule& rule : rules) {
         if (request->last_user_message.find(rule.match) != std::string::npos) {
           reply = rule.reply;
+          delay += rule.delay;
           break;
         }
       }
-      delay = latency;
       id = ++next_id;
     }
     if (delay.count() > 0 && !sleep_for(delay)) {
@@ -483,6 +512,7 @@ struct FakeOpenAiServer::Impl {
       recorded.clear();
       by_last_user_message.clear();
       faults.clear();
+      max_in_flight = in_flight;
       send_json(res, 200, Json::object());
     });
     svr.set_exception_handler(
@@ -597,6 +627,11 @@ std::vector<RecordedRequest> FakeOpenAiServer::requests() const {
   return impl_->recorded;
 }
 
+std::size_t FakeOpenAiServer::max_in_flight() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->max_in_flight;
+}
+
 std::map<std::string, std::size_t> FakeOpenAiServer::requests_by_last_user_message() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->by_last_user_message;
@@ -607,6 +642,7 @@ void FakeOpenAiServer::reset() {
   impl_->recorded.clear();
   impl_->by_last_user_message.clear();
   impl_->faults.clear();
+  impl_->max_in_flight = impl_->in_flight;
 }
 
 }  // namespace baton::fake

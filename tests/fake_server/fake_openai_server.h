@@ -13,10 +13,12 @@
 
 namespace baton::fake {
 
-// A reply rule: when the last user message contains `match`, answer `reply`.
+// A reply rule: when the last user message contains `match`, answer `reply`, `delay` after the
+// server's latency.
 struct ReplyRule {
   std::string match;
   std::string reply;
+  std::chrono::milliseconds delay{0};
 };
 
 // One injected fault, consumed by one chat-completion request (in the order they were added).
@@ -44,7 +46,8 @@ struct Fault {
   static Fault cut() { return {Kind::kCut, 0, -1, std::chrono::milliseconds(0)}; }
 };
 
-// Parses [{"match": "...", "reply": "..."}, ...]; kInvalidInput when malformed.
+// Parses [{"match": "...", "reply": "...", "delay_ms": N}, ...] (delay_ms optional);
+// kInvalidInput when malformed.
 Result<std::vector<ReplyRule>> parse_rules_json(std::string_view text);
 
 // What the server received: header names lower-cased.
@@ -62,7 +65,7 @@ struct RecordedRequest {
 //                                                   answers chat.completion.chunk SSE events)
 //   GET  /stats      {"requests": N, "requests_by_last_user_message": {"text": N, ...}}
 //   GET  /requests   JSON array of the chat request bodies (parsed; a string when not JSON)
-//   POST /admin/rules    [{"match": "...", "reply": "..."}]  replaces the rules
+//   POST /admin/rules    [{"match": "...", "reply": "...", "delay_ms": N}]  replaces the rules
 //   POST /admin/faults   [{"status": 429, "retry_after": 2} | {"status": 503} |
 //                         {"hang_ms": 3000} | {"drop": true} | {"cut": true}]  appends to the
 //                        fault queue
@@ -100,6 +103,8 @@ class FakeOpenAiServer {
   void set_api_key(std::string key);
 
   std::size_t request_count() const;
+  // The most chat requests handled at once (received, not yet answered) since start or reset().
+  std::size_t max_in_flight() const;
   std::vector<RecordedRequest> requests() const;
   // Keyed by the last user message of each well-formed chat request.
   std::map<std::string, std::size_t> requests_by_last_user_message() const;

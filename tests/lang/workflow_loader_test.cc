@@ -64,6 +64,37 @@ outputs:
   EXPECT_EQ(workflow.steps[2].dependencies, (std::vector<std::size_t>{0}));
 }
 
+TEST(WorkflowLoaderTest, CallStepNamesItsHandlerAndInput) {
+  LoadResult result = load(R"(name: demo
+steps:
+  words:
+    value: [a, b]
+  stats:
+    call: word_stats
+    with: {words: "{{ words.output }}"}
+)");
+  ASSERT_TRUE(result.ok()) << errors(result);
+  const Step& stats = result.workflow->steps[1];
+  EXPECT_EQ(stats.kind, StepKind::kCall);
+  EXPECT_EQ(stats.call()->handler, "word_stats");
+  ASSERT_TRUE(stats.call()->with.has_value());
+  EXPECT_EQ(stats.dependencies, (std::vector<std::size_t>{0}));
+}
+
+TEST(WorkflowLoaderTest, CallStepNeedsAHandlerName) {
+  LoadResult result = load(R"(name: demo
+steps:
+  stats:
+    call: [word_stats]
+  other:
+    call: x
+    stdin: "no"
+)");
+  EXPECT_EQ(errors(result),
+            "4:11: steps.stats.call must be the name of a handler\n"
+            "7:5: 'stdin' applies only to run steps, and step 'other' is a call step\n");
+}
+
 TEST(WorkflowLoaderTest, TopologicalOrderPutsDependenciesFirst) {
   LoadResult result = load(R"(name: order
 steps:
@@ -87,8 +118,8 @@ steps:
   EXPECT_EQ(errors(result),
             "3:18: unknown name 'nope': not a step, 'inputs' or a loop variable\n"
             "4:17: unknown key 'wat' in step 'b'\n"
-            "5:3: step 'c' has no kind: give it one of 'prompt', 'messages', 'run', 'human' or "
-            "'value'\n");
+            "5:3: step 'c' has no kind: give it one of 'prompt', 'messages', 'run', 'human', "
+            "'value' or 'call'\n");
 }
 
 TEST(WorkflowLoaderTest, NamesTheCycle) {

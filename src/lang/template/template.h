@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "baton/result.h"
@@ -26,8 +27,16 @@ class Context {
   const Value* find(std::string_view name) const;
 
  private:
+  // Hashed: a run's context holds every finished step (thousands), and each step sets one and
+  // reads a few.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const {
+      return std::hash<std::string_view>()(name);
+    }
+  };
   const Context* parent_ = nullptr;
-  std::map<std::string, Value, std::less<>> variables_;
+  std::unordered_map<std::string, Value, NameHash, std::equal_to<>> variables_;
 };
 
 // A name the template reads from its context, with the attribute path that follows it where
