@@ -11,7 +11,11 @@
 // Each iteration opens a fresh engine (and journal file), which is not timed. start_run (read,
 // load and check the workflow, record the run) and run (execute it) are timed separately: the
 // benchmark's time is run() alone (manual time), and `load_ms` is start_run. `steps/s` is the
-// number of steps over run(); `steps/s_with_load` counts start_run too.
+// number of steps over run(); `steps/s_with_load` counts start_run too. An event listener is
+// registered, as the `baton` command always does, so events are built and published.
+// `run_thread_cpu_ms` is the CPU time of the thread running Engine::run: on a machine shared
+// with other work, the wall time of a CPU-bound run is longer by however long the thread waited
+// for a core.
 //
 // The fan-out's fake server is a separate process (build/fake_openai_server), so that the
 // process's CPU time (`cpu_s`, getrusage) is the engine's alone: the engine's thread, plus
@@ -22,8 +26,6 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +41,8 @@
 #include <vector>
 
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "baton/engine.h"
 #include "tests/fake_server/fake_openai_server.h"
@@ -178,10 +182,9 @@ void value_steps(benchmark::State& state, Shape shape, Journal journal) {
     thread_cpu += thread_cpu_seconds() - cpu_before;
     if (!summary || summary->status != RunStatus::kSucceeded ||
         summary->outputs_json != expected_outputs(shape)) {
-      state.SkipWithError(summary ? ("the run ended " + summary->outputs_json + " " +
-                                     summary->error)
-                                        .c_str()
-                                  : summary.error().message().c_str());
+      state.SkipWithError(
+          summary ? ("the run ended " + summary->outputs_json + " " + summary->error).c_str()
+                  : summary.error().message().c_str());
       return;
     }
     state.SetIterationTime(ran);
@@ -207,9 +210,7 @@ void value_steps(benchmark::State& state, Shape shape, Journal journal) {
   state.counters["events"] = events / iterations;
 }
 
-void BM_WideMemory(benchmark::State& state) {
-  value_steps(state, Shape::kWide, Journal::kMemory);
-}
+void BM_WideMemory(benchmark::State& state) { value_steps(state, Shape::kWide, Journal::kMemory); }
 void BM_ChainMemory(benchmark::State& state) {
   value_steps(state, Shape::kChain, Journal::kMemory);
 }
@@ -346,10 +347,9 @@ void fan_out(benchmark::State& state, const std::string& base_url, Journal journ
     process_cpu += process_cpu_seconds() - process_before;
     const std::string expected = "{\"count\":" + std::to_string(kFanOutItems) + "}";
     if (!summary || summary->status != RunStatus::kSucceeded || summary->outputs_json != expected) {
-      state.SkipWithError(summary ? ("the run ended " + summary->outputs_json + " " +
-                                     summary->error)
-                                        .c_str()
-                                  : summary.error().message().c_str());
+      state.SkipWithError(
+          summary ? ("the run ended " + summary->outputs_json + " " + summary->error).c_str()
+                  : summary.error().message().c_str());
       return;
     }
     state.SetIterationTime(ran);

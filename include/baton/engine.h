@@ -144,7 +144,8 @@ class Engine {
   // Executes the run until it succeeds, fails, is cancelled or waits for a human. Resuming is
   // the same call: finished steps are kept, interrupted and failed ones run again.
   Result<RunSummary> run(std::string_view run_id);
-  // Asks a run in progress to stop (from any thread, or a signal handler through a flag).
+  // Asks the run in progress, or the next one run() executes, to stop (from any thread, or a
+  // signal handler through a flag).
   void request_cancel();
   // Cancels a run that no process is executing, or asks the one executing it to stop.
   Status cancel(std::string_view run_id);

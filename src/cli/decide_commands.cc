@@ -69,6 +69,12 @@ CLI::App* add_decide_command(CLI::App& app, std::vector<Command>& commands, bool
   command->add_flag("--no-continue", options->record_only,
                     "Record the decision only; continue later with `baton resume`");
   command->add_flag("--json", options->json, "One JSON object per event on stdout");
+  command
+      ->add_option("--concurrency", options->session.concurrency,
+                   "Model calls and commands in flight at once when continuing (default 64)")
+      ->check(CLI::Range(1, 100000));
+  command->add_option("--durability", options->session.durability, "process (default) or full")
+      ->check(CLI::IsMember({"process", "full"}));
   command->add_option("--fixture", options->session.fixture,
                       "The fixture file the run was started with");
   add_db_option(*command, options->session);

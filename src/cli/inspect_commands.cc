@@ -91,6 +91,17 @@ ordered_json step_json(const StepInfo& step) {
   return json;
 }
 
+// Pretty JSON whose lines after the first are indented by `margin` spaces, to sit under a label.
+std::string indented_json(const std::string& text, std::size_t margin) {
+  std::string pretty = dump(parse_or_text(text), 2);
+  std::string result;
+  for (char c : pretty) {
+    result += c;
+    if (c == '\n') result.append(margin, ' ');
+  }
+  return result;
+}
+
 std::string label(const StepInfo& step) {
   return step.item >= 0 ? fmt::format("{}[{}]", step.id, step.item) : step.id;
 }
@@ -116,8 +127,7 @@ int list_runs(const InspectOptions& options) {
 void print_step_detail(const StepInfo& step) {
   fmt::print("step {}: {}{}\n", label(step), step.status,
              step.error.empty() ? "" : "\n  error: " + step.error);
-  if (!step.result_json.empty())
-    fmt::print("  result: {}\n", dump(parse_or_text(step.result_json), 2));
+  if (!step.result_json.empty()) fmt::print("  result: {}\n", indented_json(step.result_json, 2));
   for (const AttemptInfo& attempt : step.attempts) {
     fmt::print("  attempt {} ({}{}): {} {}  {}+{} tokens\n", attempt.number, attempt.kind,
                attempt.model.empty() ? "" : " " + attempt.model, attempt.status,
@@ -125,9 +135,9 @@ void print_step_detail(const StepInfo& step) {
                attempt.usage.output_tokens);
     if (!attempt.error.empty()) fmt::print("    error: {}\n", attempt.error);
     if (!attempt.request_json.empty())
-      fmt::print("    request: {}\n", dump(parse_or_text(attempt.request_json), 2));
+      fmt::print("    request: {}\n", indented_json(attempt.request_json, 4));
     if (!attempt.response_json.empty())
-      fmt::print("    response: {}\n", dump(parse_or_text(attempt.response_json), 2));
+      fmt::print("    response: {}\n", indented_json(attempt.response_json, 4));
   }
 }
 

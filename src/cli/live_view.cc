@@ -43,19 +43,22 @@ LiveView::Mode LiveView::choose(bool json) {
 }
 
 void LiveView::on_event(const Event& event) {
-  nlohmann::json data = data_of(event);
   if (mode_ == Mode::kJson) {
-    nlohmann::json line = {{"event", event.type},
-                           {"run", event.run_id},
-                           {"seq", event.seq},
-                           {"time_ms", event.time_ms}};
+    // Ordered: the fields keep the order docs/cli.md shows.
+    nlohmann::ordered_json line = {{"event", event.type},
+                                   {"run", event.run_id},
+                                   {"seq", event.seq},
+                                   {"time_ms", event.time_ms}};
     if (!event.step.empty()) line["step"] = event.step;
     if (event.item >= 0) line["item"] = event.item;
-    line["data"] = data;
+    nlohmann::ordered_json ordered_data =
+        nlohmann::ordered_json::parse(event.data_json, nullptr, false);
+    line["data"] = ordered_data.is_discarded() ? nlohmann::ordered_json::object() : ordered_data;
     fmt::print("{}\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     std::fflush(stdout);
     return;
   }
+  nlohmann::json data = data_of(event);
   if (event.step.empty()) {
     if (mode_ == Mode::kPlain) fmt::print("run {}: {}\n", event.run_id, event.type);
     return;
@@ -120,17 +123,19 @@ void LiveView::finish(const RunSummary& summary) {
   if (mode_ == Mode::kTerminal) redraw(true);
   std::string status(run_status_name(summary.status));
   if (mode_ == Mode::kJson) {
-    nlohmann::json outputs = nlohmann::json::parse(summary.outputs_json, nullptr, false);
-    nlohmann::json line = {{"event", "run"},
-                           {"run", summary.id},
-                           {"status", status},
-                           {"outputs", outputs.is_discarded() ? nlohmann::json::object() : outputs},
-                           {"usage",
-                            {{"input_tokens", summary.usage.input_tokens},
-                             {"output_tokens", summary.usage.output_tokens}}}};
+    using nlohmann::ordered_json;
+    ordered_json outputs = ordered_json::parse(summary.outputs_json, nullptr, false);
+    ordered_json line = {{"event", "run"},
+                         {"run", summary.id},
+                         {"status", status},
+                         {"outputs", outputs.is_discarded() ? ordered_json::object() : outputs},
+                         {"usage",
+                          {{"input_tokens", summary.usage.input_tokens},
+                           {"output_tokens", summary.usage.output_tokens}}}};
     if (summary.cost_usd > 0) line["cost_usd"] = summary.cost_usd;
     if (!summary.error.empty()) line["error"] = summary.error;
     if (!summary.waiting.empty()) line["waiting"] = summary.waiting;
+    if (!summary.fixture.empty()) line["fixture"] = summary.fixture;
     fmt::print("{}\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     std::fflush(stdout);
     return;

@@ -62,6 +62,21 @@ struct Engine::State {
                      std::string(lang::provider_name(model.provider)) + "' is not supported yet");
   }
 
+  // Under a budget, every call's worst case must be known before it is sent.
+  static Status check_budget(const lang::Workflow& workflow, const lang::Model& model) {
+    if (workflow.budget.usd && !model.price) {
+      return invalid_input("model '" + model.name +
+                           "' has no price, so budget.usd cannot be kept: give it "
+                           "price: {input: USD, output: USD} (per million tokens)");
+    }
+    if ((workflow.budget.usd || workflow.budget.tokens) && !model.max_tokens) {
+      return invalid_input("model '" + model.name +
+                           "' has no max_tokens, so the worst case of its calls under the "
+                           "budget is unknown: give it max_tokens");
+    }
+    return ok_status();
+  }
+
   // Every model a prompt step may call must be usable before the first step runs.
   Status check_models(const lang::Workflow& workflow) {
     for (const lang::Step& step : workflow.steps) {
@@ -73,6 +88,7 @@ struct Engine::State {
       for (const std::string& name : model->fallback) chain.push_back(workflow.find_model(name));
       for (const lang::Model* candidate : chain) {
         if (candidate == nullptr) continue;
+        BATON_TRY(check_budget(workflow, *candidate));
         BATON_ASSIGN_OR_RETURN(providers::ModelProvider * provider, provider_for(*candidate));
         (void)provider;
         if (fixture || candidate->provider != lang::Provider::kOpenAi) continue;
@@ -257,7 +273,6 @@ Result<RunSummary> Engine::run(std::string_view run_id) {
   run.updated_ms = now_ms();
   BATON_TRY(state.journal->update_run(run));
 
-  state.cancel_flag = false;
   engine::Services services;
   services.loop = &state.loop;
   services.journal = state.journal.get();
@@ -272,6 +287,7 @@ Result<RunSummary> Engine::run(std::string_view run_id) {
     engine::RunExecutor executor(std::move(services), workflow, run, resumed);
     return executor.execute();
   }();
+  state.cancel_flag = false;  // consumed: a request made before run() started counts too
   Status released = state.journal->claim_run(run.id, me, "");
   if (!finished) return std::move(finished).error();
   BATON_TRY(released);

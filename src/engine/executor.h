@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,7 +77,9 @@ class RunExecutor {
     store::AttemptRecord attempt;
     std::vector<providers::ChatMessage> messages;
     tools::ProcessSpec command;
-    std::string handler_input;  // JSON, for a call step
+    std::string handler_input;         // JSON, for a call step
+    std::int64_t reserved_tokens = 0;  // against the budget, while a model call is in flight
+    double reserved_usd = 0;
   };
 
   struct StepRun {
@@ -135,6 +138,9 @@ class RunExecutor {
   bool answer_if_decided(UnitRef ref);
   void start_call(UnitRef ref, const lang::Context& context);  // executor_call.cc
   void call_handler(UnitRef ref);
+  // executor_budget.cc: why the call may not be sent, or nullopt after reserving its worst case
+  std::optional<std::string> reserve_budget(Unit& unit, const lang::Model& model);
+  void release_budget(Unit& unit);
   void retry_later(UnitRef ref, std::chrono::milliseconds delay, const std::string& error);
   void begin_attempt(Unit& unit, std::string kind, std::string model, std::string request_json);
   void end_attempt(Unit& unit, store::AttemptStatus status, std::string response_json,
@@ -157,6 +163,8 @@ class RunExecutor {
   std::vector<Event> unpublished_;     // journaled, published after the commit
   std::map<std::string, int, std::less<>> model_in_flight_;
   int in_flight_ = 0;
+  std::int64_t reserved_tokens_ = 0;
+  double reserved_usd_ = 0;
   int backing_off_ = 0;
   int waiting_ = 0;
   std::int64_t last_seen_seq_ = 0;

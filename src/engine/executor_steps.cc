@@ -183,6 +183,10 @@ void RunExecutor::call_model(UnitRef ref) {
   call.item = unit.item;
   call.messages = unit.messages;
   call.timeout = spec.timeout.value_or(workflow_->defaults.timeout.value_or(kDefaultModelTimeout));
+  if (std::optional<std::string> refused = reserve_budget(unit, *model)) {
+    finish_unit(ref, StepStatus::kFailed, lang::Value::none(), std::move(*refused));
+    return;
+  }
 
   begin_attempt(unit, "model", model->name, messages_json(unit.messages));
   ++in_flight_;
@@ -199,6 +203,7 @@ void RunExecutor::on_model_outcome(UnitRef ref, providers::ModelOutcome outcome)
   const lang::Model* model = current_model(unit);
   --in_flight_;
   --model_in_flight_[model->name];
+  release_budget(unit);
   unit.handle = Handle::kNone;
   unit.phase = Phase::kPending;
   unit.attempt.request_json = std::move(outcome.request_json);

@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,6 +21,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <sys/wait.h>
 
 extern char** environ;
 
@@ -140,8 +141,9 @@ class BatonProcess {
     }
   }
 
-  void kill_now() {
-    if (pid_ > 0) ::kill(pid_, SIGKILL);
+  void kill_now() { send(SIGKILL); }
+  void send(int signal) {
+    if (pid_ > 0) ::kill(pid_, signal);
   }
 
   // Reads both pipes to their end, reaps the child and returns what it did.
@@ -226,8 +228,7 @@ inline void write_file(const fs::path& path, const std::string& text) {
 class TempDir {
  public:
   explicit TempDir(const std::string& name) {
-    std::string pattern =
-        (fs::temp_directory_path() / ("baton_cli_" + name + "_XXXXXX")).string();
+    std::string pattern = (fs::temp_directory_path() / ("baton_cli_" + name + "_XXXXXX")).string();
     if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
   }
   ~TempDir() {

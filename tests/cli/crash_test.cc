@@ -65,8 +65,7 @@ std::string tag_of(const std::string& step, int item) {
 }
 
 // How often each tag was asked for: model calls by the fake server, commands by the log.
-std::map<std::string, int> executions(const fake::FakeOpenAiServer& server,
-                                      const fs::path& log) {
+std::map<std::string, int> executions(const fake::FakeOpenAiServer& server, const fs::path& log) {
   std::map<std::string, int> counts;
   for (const auto& [message, count] : server.requests_by_last_user_message()) {
     std::size_t close = message.find(']');
@@ -79,12 +78,12 @@ std::map<std::string, int> executions(const fake::FakeOpenAiServer& server,
 
 struct Totals {
   int points = 0;
-  int killed = 0;          // processes killed (runs and resumes)
-  int resumes = 0;         // `baton resume` processes
-  int repeated = 0;        // calls or commands made again after a kill (in flight at the kill)
-  int interrupted = 0;     // attempts the journal holds as interrupted
-  int kept = 0;            // units that had succeeded at a kill, and were not run again
-  int before_run = 0;      // kills that came before the run was recorded
+  int killed = 0;       // processes killed (runs and resumes)
+  int resumes = 0;      // `baton resume` processes
+  int repeated = 0;     // calls or commands made again after a kill (in flight at the kill)
+  int interrupted = 0;  // attempts the journal holds as interrupted
+  int kept = 0;         // units that had succeeded at a kill, and were not run again
+  int before_run = 0;   // kills that came before the run was recorded
 };
 
 class CrashTest : public CliTest {
@@ -92,11 +91,11 @@ class CrashTest : public CliTest {
   // One crash point: kill `baton run` after `lines` event lines (or after `delay`, when lines
   // is 0), optionally kill the first resume after `resume_lines` lines, then resume until done.
   void crash_at(int point, int lines, std::chrono::milliseconds delay, int resume_lines) {
-    SCOPED_TRACE("point " + std::to_string(point) + ": kill after " +
-                 (lines > 0 ? std::to_string(lines) + " lines"
-                            : std::to_string(delay.count()) + " ms") +
-                 (resume_lines > 0 ? ", then the resume after " + std::to_string(resume_lines)
-                                   : std::string()));
+    SCOPED_TRACE(
+        "point " + std::to_string(point) + ": kill after " +
+        (lines > 0 ? std::to_string(lines) + " lines" : std::to_string(delay.count()) + " ms") +
+        (resume_lines > 0 ? ", then the resume after " + std::to_string(resume_lines)
+                          : std::string()));
     ++totals_.points;
     server_.reset();
     server_.set_latency(std::chrono::milliseconds(point % 2 == 0 ? 40 : 70));
@@ -164,8 +163,7 @@ class CrashTest : public CliTest {
       ++totals_.resumes;
       BatonProcess process;
       std::string error;
-      ASSERT_TRUE(process.start({"resume", run, "--db", journal, "--json"}, spawn, error))
-          << error;
+      ASSERT_TRUE(process.start({"resume", run, "--db", journal, "--json"}, spawn, error)) << error;
       if (attempt == 0 && resume_lines > 0) {
         std::string line;
         for (int seen = 0; seen < resume_lines && process.next_line(line); ++seen) {
@@ -181,8 +179,7 @@ class CrashTest : public CliTest {
       ASSERT_EQ(outcome.signal, 0) << outcome.err;
       summary = summary_line(outcome.out);
       if (outcome.exit_code == 0) break;
-      ADD_FAILURE() << "resume exited " << outcome.exit_code << ": " << outcome.err
-                    << outcome.out;
+      ADD_FAILURE() << "resume exited " << outcome.exit_code << ": " << outcome.err << outcome.out;
     }
     ASSERT_EQ(summary.value("status", ""), "succeeded") << summary.dump();
     EXPECT_EQ(summary.at("outputs"), expected_outputs_);

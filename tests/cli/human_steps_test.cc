@@ -39,9 +39,8 @@ TEST_F(HumanStepsTest, ApproveWithAValueInANewProcessFinishesTheRun) {
   EXPECT_EQ(step_status(run, "review"), "waiting");
   EXPECT_EQ(step_status(run, "publish"), "");
 
-  Outcome outcome =
-      baton({"approve", run, "review", "--value", R"({"note": "ship it"})", "--db", db(),
-             "--json"});
+  Outcome outcome = baton(
+      {"approve", run, "review", "--value", R"({"note": "ship it"})", "--db", db(), "--json"});
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   json summary = summary_line(outcome.out);
   EXPECT_EQ(summary.at("status"), "succeeded");
@@ -61,9 +60,9 @@ TEST_F(HumanStepsTest, ApproveWithAnEditedFile) {
             "An edited draft\nwith two lines.\n");
 
   // --value and --edit together are a usage error.
-  EXPECT_EQ(baton({"approve", run, "review", "--edit", edited, "--value", "1", "--db", db()})
-                .exit_code,
-            2);
+  EXPECT_EQ(
+      baton({"approve", run, "review", "--edit", edited, "--value", "1", "--db", db()}).exit_code,
+      2);
 }
 
 TEST_F(HumanStepsTest, RejectWithAReasonSkipsWhatDependsOnApproval) {
@@ -80,7 +79,8 @@ TEST_F(HumanStepsTest, RejectWithAReasonSkipsWhatDependsOnApproval) {
 
 TEST_F(HumanStepsTest, NoContinueRecordsTheDecisionAndResumeFinishes) {
   std::string run = run_until_waiting();
-  Outcome outcome = baton({"approve", run, "review", "--value", "7", "--no-continue", "--db", db()});
+  Outcome outcome =
+      baton({"approve", run, "review", "--value", "7", "--no-continue", "--db", db()});
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   EXPECT_NE(outcome.out.find("approved"), std::string::npos) << outcome.out;
   outcome = baton({"resume", run, "--db", db(), "--json"});

@@ -79,8 +79,7 @@ TEST_F(InspectCommandsTest, ShowGivesEveryAttemptWithPromptOutputErrorTimingAndT
   ASSERT_EQ(first.at("attempts").size(), 2u) << first.dump(2);
   const json& failed = first.at("attempts")[0];
   EXPECT_EQ(failed.at("status"), "failed");
-  EXPECT_NE(failed.at("error").get<std::string>().find("500"), std::string::npos)
-      << failed.dump(2);
+  EXPECT_NE(failed.at("error").get<std::string>().find("500"), std::string::npos) << failed.dump(2);
   const json& succeeded = first.at("attempts")[1];
   EXPECT_EQ(succeeded.at("number"), 2);
   EXPECT_EQ(succeeded.at("status"), "succeeded");
@@ -140,9 +139,9 @@ outputs:
   json detail = show(run);
   std::vector<std::string> labels;
   for (const json& step : detail.at("steps")) {
-    labels.push_back(step.at("step").get<std::string>() +
-                     (step.contains("item") ? "[" + std::to_string(step.at("item").get<int>()) + "]"
-                                            : ""));
+    labels.push_back(
+        step.at("step").get<std::string>() +
+        (step.contains("item") ? "[" + std::to_string(step.at("item").get<int>()) + "]" : ""));
   }
   EXPECT_EQ(labels, (std::vector<std::string>{"each", "each[0]", "each[1]"}));
   json item = json::parse(baton({"show", run, "each[1]", "--db", db(), "--json"}).out);

@@ -31,6 +31,14 @@ TEST_F(RunCommandTest, JsonPrintsOneObjectPerEventAndEndsWithTheSummary) {
             json({{"joined", "fake reply to: first about tea | fake reply to: second about tea"}}));
   EXPECT_GT(summary.at("usage").at("input_tokens").get<long>(), 0);
   EXPECT_GT(summary.at("usage").at("output_tokens").get<long>(), 0);
+  // The summary's fields come in the documented order.
+  std::string last_line = lines_of(outcome.out).back();
+  EXPECT_EQ(last_line.rfind("{\"event\":\"run\",\"run\":\"" + run +
+                                "\",\"status\":\"succeeded\",\"outputs\":{\"joined\":",
+                            0),
+            0u)
+      << last_line;
+  EXPECT_NE(last_line.find("},\"usage\":{\"input_tokens\":"), std::string::npos) << last_line;
 
   // Every other line is an event of this run, in journal order.
   std::vector<std::string> types;
@@ -102,7 +110,7 @@ TEST_F(RunCommandTest, BadInputsExitTwoWithOneLine) {
   std::vector<Case> cases = {
       {{"-i", "topic"}, "expected NAME=VALUE"},
       {{"-i", "=tea"}, "expected NAME=VALUE"},
-      {{}, "topic"},                               // a required input is missing
+      {{}, "topic"},                                  // a required input is missing
       {{"-i", "topic=tea", "-i", "nope=1"}, "nope"},  // an unknown input
       {{"--inputs", "missing.json"}, "missing.json"},
       {{"--inputs", write("list.json", "[1, 2]")}, "expected a JSON object"},
@@ -238,8 +246,10 @@ TEST_F(RunCommandTest, PipedOutputIsPlainLinesWithoutEscapeCodes) {
   outcome = baton({"run", file, "-i", "topic=tea", "--db", db()}, {{"NO_COLOR", "1"}});
   EXPECT_EQ(outcome.out.find('\x1b'), std::string::npos) << outcome.out;
   std::string run = lines_of(outcome.out).front().substr(4, 12);
-  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-           {"runs", "--db", db()}, {"show", run, "--db", db()}, {"show", run, "first", "--db", db()}}) {
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{"runs", "--db", db()},
+                                             {"show", run, "--db", db()},
+                                             {"show", run, "first", "--db", db()}}) {
     Outcome other = baton(args);
     EXPECT_EQ(other.exit_code, 0) << other.err;
     EXPECT_EQ(other.out.find('\x1b'), std::string::npos) << other.out;
@@ -275,12 +285,42 @@ TEST_F(RunCommandTest, AFixtureAnswersInsteadOfTheModelAndTheRunSaysSo) {
   EXPECT_EQ(summary.at("outputs"), json({{"joined", "one | two"}}));
   EXPECT_EQ(summary.at("usage"), json({{"input_tokens", 7}, {"output_tokens", 3}}));
   EXPECT_EQ(server_.request_count(), 0u);
+  EXPECT_NE(summary.value("fixture", "").find("two.fixture.yaml"), std::string::npos);
   EXPECT_NE(show(summary.at("run")).value("fixture", "").find("two.fixture.yaml"),
             std::string::npos);
 
   outcome = baton({"run", file, "-i", "topic=tea", "--db", db(), "--fixture", fixture});
   EXPECT_NE(outcome.out.find("note: model answers came from the fixture"), std::string::npos)
       << outcome.out;
+}
+
+TEST_F(RunCommandTest, CtrlCCancelsTheRunAndRecordsTheInterruptedCalls) {
+  std::string file = write("two.yaml", kTwoPrompts);
+  server_.set_latency(std::chrono::milliseconds(30000));  // the calls are in flight at Ctrl-C
+  BatonProcess process;
+  std::string error;
+  ASSERT_TRUE(
+      process.start({"run", file, "-i", "topic=tea", "--db", db(), "--json"}, options(), error))
+      << error;
+  std::string line;
+  int started = 0;
+  while (started < 2 && process.next_line(line)) {
+    if (json::parse(line).value("event", "") == "step_started") ++started;
+  }
+  process.send(SIGINT);
+  Outcome outcome = process.wait();
+  server_.set_latency(std::chrono::milliseconds(0));
+  EXPECT_EQ(outcome.exit_code, 1) << outcome.err;
+  json summary = summary_line(outcome.out);
+  EXPECT_EQ(summary.at("status"), "cancelled");
+  json detail = show(summary.at("run"));
+  EXPECT_EQ(detail.at("status"), "cancelled");
+  for (const json& step : detail.at("steps")) {
+    if (step.at("step") == "joined") continue;
+    EXPECT_EQ(step.at("status"), "cancelled") << step.dump();
+    ASSERT_EQ(step.at("attempts").size(), 1u);
+    EXPECT_EQ(step.at("attempts")[0].at("status"), "interrupted");
+  }
 }
 
 TEST_F(RunCommandTest, DurabilityFullRunsTheSame) {

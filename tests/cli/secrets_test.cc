@@ -28,8 +28,8 @@ std::string journal_bytes(const fs::path& db) {
 TEST_F(SecretsTest, TheJournalNeverContainsTheApiKey) {
   server_.set_api_key(kKey);
   std::string file = write("two.yaml", kTwoPrompts);
-  Outcome outcome = baton({"run", file, "-i", "topic=tea", "--db", db(), "--json"},
-                          {{"OPENAI_API_KEY", kKey}});
+  Outcome outcome =
+      baton({"run", file, "-i", "topic=tea", "--db", db(), "--json"}, {{"OPENAI_API_KEY", kKey}});
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   ASSERT_EQ(server_.request_count(), 2u);
   // The key was sent...
