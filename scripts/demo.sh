@@ -3,7 +3,7 @@
 # model calls in parallel, a command step, a human approval, and a command that publishes.
 #
 # With OPENAI_API_KEY or OPENAI_BASE_URL set, the model calls go to that endpoint; otherwise
-# they are answered from examples/release_notes.fixture.yaml, and the run says so. On a
+# they are answered from examples/fixtures/release_notes.yaml, and the run says so. On a
 # terminal, `baton run` asks you to approve; otherwise this script approves with `baton approve`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +25,7 @@ if [[ -n ${OPENAI_API_KEY:-} || -n ${OPENAI_BASE_URL:-} ]]; then
   echo "== model calls go to ${OPENAI_BASE_URL:-https://api.openai.com/v1}"
 else
   echo "== no OPENAI_API_KEY or OPENAI_BASE_URL: model answers come from the example's fixture"
-  source_flags=(--fixture examples/release_notes.fixture.yaml)
+  source_flags=(--fixture examples/fixtures/release_notes.yaml)
 fi
 
 echo "== baton run $example"

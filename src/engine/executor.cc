@@ -7,6 +7,7 @@
 #include "src/engine/clock.h"
 #include "src/engine/render.h"
 #include "src/engine/value_json.h"
+#include "src/lang/workflow.h"
 
 namespace baton::engine {
 namespace {
@@ -61,9 +62,11 @@ lang::Value collect_items(const std::vector<lang::Value>& results) {
   return lang::Value(std::move(collected));
 }
 
-lang::Value skipped_result() {
+// A skipped step's fields are all none, so that a step that also reads others can still run.
+lang::Value skipped_result(const lang::Step& step) {
   lang::ValueDict result;
-  result.set("output", lang::Value::none());
+  for (const std::string& field : lang::step_fields(step.kind))
+    result.set(field, lang::Value::none());
   return lang::Value(std::move(result));
 }
 
@@ -143,7 +146,7 @@ Status RunExecutor::restore() {
                      "the journal's result of step '" + record.step_id + "' is not JSON");
       step.result = std::move(*result);
     } else {
-      step.result = skipped_result();
+      step.result = skipped_result(workflow_->steps[index->second]);
     }
     context_.set(record.step_id, step.result);
   }
@@ -298,12 +301,16 @@ Status RunExecutor::begin_step(std::size_t index) {
       return ok_status();
     }
   }
-  for (std::size_t dependency : spec.dependencies) {
-    if (steps_[dependency].status == StepStatus::kSkipped) {
-      finish_step(index, StepStatus::kSkipped, skipped_result(),
-                  "step '" + workflow_->steps[dependency].id + "' was skipped");
-      return ok_status();
-    }
+  // A step whose every dependency was skipped is skipped too; one that also depends on a step
+  // that ran, runs, and reads none for the skipped step's fields.
+  auto skipped = [&](std::size_t dependency) {
+    return steps_[dependency].status == StepStatus::kSkipped;
+  };
+  if (!spec.dependencies.empty() &&
+      std::all_of(spec.dependencies.begin(), spec.dependencies.end(), skipped)) {
+    finish_step(index, StepStatus::kSkipped, skipped_result(spec),
+                "step '" + workflow_->steps[spec.dependencies.front()].id + "' was skipped");
+    return ok_status();
   }
 
   if (!spec.for_each) {
@@ -332,7 +339,7 @@ Status RunExecutor::begin_step(std::size_t index) {
       Result<lang::Value> result = lang::value_from_json(kept->second.result_json);
       unit.phase = Phase::kDone;
       unit.status = kept->second.status;
-      unit.result = result ? std::move(*result) : skipped_result();
+      unit.result = result ? std::move(*result) : skipped_result(spec);
       ++step.units_done;
       continue;
     }
@@ -396,7 +403,7 @@ void RunExecutor::finish_step(std::size_t index, StepStatus status, lang::Value 
   int attempts = step.units.size() == 1 && step.units[0].item < 0 ? step.units[0].attempts : 0;
   record_step(index, -1, status, step.result, step.error, step.started_ms, attempts);
   if (status == StepStatus::kSucceeded) context_.set(spec.id, step.result);
-  if (status == StepStatus::kSkipped) context_.set(spec.id, skipped_result());
+  if (status == StepStatus::kSkipped) context_.set(spec.id, skipped_result(spec));
   finished_.push_back(index);
 }
 

@@ -105,6 +105,8 @@ struct Budget {
 
 enum class StepKind { kPrompt, kRun, kHuman, kValue, kCall };
 std::string_view step_kind_name(StepKind kind);
+// The fields of a step's result that templates may read ("output", "json", ...).
+const std::vector<std::string>& step_fields(StepKind kind);
 
 struct Message {
   std::string role;  // system | user | assistant

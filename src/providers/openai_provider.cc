@@ -14,8 +14,11 @@ namespace {
 
 constexpr std::string_view kRedacted = "[redacted]";
 
+// Real keys are long; a short test key ("x") would otherwise mangle ordinary words.
+constexpr std::size_t kShortestSecret = 8;
+
 void scrub(std::string& text, const std::string& secret) {
-  if (secret.empty()) return;
+  if (secret.size() < kShortestSecret) return;
   for (std::size_t at = text.find(secret); at != std::string::npos;
        at = text.find(secret, at + kRedacted.size())) {
     text.replace(at, secret.size(), kRedacted);

@@ -111,6 +111,30 @@ outputs:
   EXPECT_EQ(find_step(detail, "archive")->status, "succeeded");
 }
 
+TEST_F(FailureTest, AStepThatAlsoReadsAStepThatRanRunsWithNoneForTheSkippedOne) {
+  auto engine = open();
+  RunSummary summary = start_and_run(*engine, R"(
+name: report
+steps:
+  notes:
+    value: "the notes"
+  publish:
+    when: "{{ notes.output == 'never' }}"
+    run: ["true"]
+  report:
+    value: "{{ notes.output }}; published: {{ publish.exit_code is not none }}"
+  only_after_publish:
+    value: "{{ publish.stdout }}"
+outputs:
+  report: "{{ report.output }}"
+)");
+  ASSERT_EQ(summary.status, RunStatus::kSucceeded) << summary.error;
+  EXPECT_EQ(parse_json(summary.outputs_json)["report"], "the notes; published: False");
+  RunDetail detail = EngineTest::detail(*engine, summary.id);
+  EXPECT_EQ(find_step(detail, "report")->status, "succeeded");
+  EXPECT_EQ(find_step(detail, "only_after_publish")->status, "skipped");
+}
+
 TEST_F(FailureTest, WhenTrueRunsTheStep) {
   auto engine = open();
   RunSummary summary = start_and_run(*engine, std::string(kModels) + R"(

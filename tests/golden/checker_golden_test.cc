@@ -62,7 +62,6 @@ TEST(CheckerGoldenTest, EveryExampleIsValid) {
   std::vector<fs::path> examples = files_with_extension(dir, ".yaml");
   ASSERT_FALSE(examples.empty());
   for (const fs::path& path : examples) {
-    if (path.string().ends_with(".fixture.yaml")) continue;  // model answers, not a workflow
     const std::string text = read_file(path);
     LoadResult loaded = load_workflow(text, path.filename().string());
     EXPECT_TRUE(loaded.ok()) << format_diagnostics(loaded.diagnostics, text);
