@@ -6,6 +6,7 @@
 
 #include "src/engine/clock.h"
 #include "src/engine/render.h"
+#include "src/engine/run_records.h"
 #include "src/engine/value_json.h"
 #include "src/lang/workflow.h"
 
@@ -125,6 +126,7 @@ Status RunExecutor::restore() {
     BATON_TRY(services_.journal->finish_attempt(run_.id, attempt));
   }
   attempts_made_ = std::move(attempts_made);
+  total_usage(attempts, *workflow_, run_);
 
   BATON_ASSIGN_OR_RETURN(std::vector<store::StepRecord> records, services_.journal->steps(run_.id));
   if (!attempts_made_.empty() || !records.empty()) resumed_ = true;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <random>
 #include <set>
@@ -126,6 +127,21 @@ RunSummary to_summary(const store::RunRecord& run) {
   return summary;
 }
 
+void total_usage(const std::vector<store::AttemptRecord>& attempts, const lang::Workflow& workflow,
+                 store::RunRecord& run) {
+  run.input_tokens = run.output_tokens = 0;
+  run.cost_usd = 0;
+  for (const store::AttemptRecord& attempt : attempts) {
+    run.input_tokens += attempt.input_tokens;
+    run.output_tokens += attempt.output_tokens;
+    const lang::Model* model = workflow.find_model(attempt.model);
+    if (model == nullptr || !model->price) continue;
+    run.cost_usd += (static_cast<double>(attempt.input_tokens) * model->price->input +
+                     static_cast<double>(attempt.output_tokens) * model->price->output) /
+                    1e6;
+  }
+}
+
 RunDetail to_detail(RunSummary summary, const store::RunRecord& run, const lang::Workflow& workflow,
                     const std::vector<store::StepRecord>& steps,
                     const std::vector<store::AttemptRecord>& attempts) {
@@ -133,6 +149,15 @@ RunDetail to_detail(RunSummary summary, const store::RunRecord& run, const lang:
   detail.summary = std::move(summary);
   detail.inputs_json = run.inputs_json;
   detail.workflow_hash = run.workflow_hash;
+  if (run.status == store::RunStatus::kRunning) {  // its totals are recorded when it stops
+    store::RunRecord live = run;
+    total_usage(attempts, workflow, live);
+    detail.summary.usage = {live.input_tokens, live.output_tokens};
+    detail.summary.cost_usd = live.cost_usd;
+  }
+  std::map<std::pair<std::string_view, int>, std::vector<const store::AttemptRecord*>> by_step;
+  for (const store::AttemptRecord& attempt : attempts)
+    by_step[{attempt.step_id, attempt.item}].push_back(&attempt);
   for (const store::StepRecord& step : steps) {
     StepInfo info;
     info.id = step.step_id;
@@ -142,8 +167,13 @@ RunDetail to_detail(RunSummary summary, const store::RunRecord& run, const lang:
     info.error = step.error;
     info.started_ms = step.started_ms;
     info.ended_ms = step.ended_ms;
-    for (const store::AttemptRecord& attempt : attempts) {
-      if (attempt.step_id != step.step_id || attempt.item != step.item) continue;
+    auto found = by_step.find({step.step_id, step.item});
+    if (found == by_step.end()) {
+      detail.steps.push_back(std::move(info));
+      continue;
+    }
+    for (const store::AttemptRecord* pointer : found->second) {
+      const store::AttemptRecord& attempt = *pointer;
       AttemptInfo a;
       a.number = attempt.number;
       a.kind = attempt.kind;

@@ -16,6 +16,11 @@ std::string new_run_id();
 // A hex digest of a workflow's text (64-bit FNV-1a): which version of a file a run ran.
 std::string content_hash(std::string_view text);
 
+// Sets the run's token and cost totals from its attempts (cost at the workflow's model prices):
+// the totals stay right when a process was killed before it could record them.
+void total_usage(const std::vector<store::AttemptRecord>& attempts, const lang::Workflow& workflow,
+                 store::RunRecord& run);
+
 // "PID@HOST" of this process, as a run's owner.
 std::string this_process_owner();
 // Whether the owner's process still runs. On another host it cannot be told: assumed alive.
