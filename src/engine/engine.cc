@@ -309,6 +309,17 @@ Status Engine::cancel(std::string_view run_id) {
   run.status = store::RunStatus::kCancelled;
   run.updated_ms = now_ms();
   BATON_TRY(state.journal->update_run(run));
+  if (!running_elsewhere) {  // the process running it would do this itself
+    BATON_ASSIGN_OR_RETURN(auto steps, state.journal->steps(run.id));
+    for (store::StepRecord& step : steps) {
+      if (step.status != store::StepStatus::kWaiting && step.status != store::StepStatus::kRunning)
+        continue;
+      step.status = store::StepStatus::kCancelled;
+      step.error = "cancelled";
+      step.ended_ms = run.updated_ms;
+      BATON_TRY(state.journal->put_step(run.id, step));
+    }
+  }
   store::EventRecord event;
   event.time_ms = run.updated_ms;
   event.type = running_elsewhere ? "cancel_requested" : "run_cancelled";

@@ -137,6 +137,9 @@ steps:
   ASSERT_FALSE(decided);
   EXPECT_EQ(decided.error().code(), ErrorCode::kFailedPrecondition);
   EXPECT_EQ(run(*engine, run_id).status, RunStatus::kCancelled);
+  RunDetail recorded = detail(*engine, run_id);
+  ASSERT_NE(find_step(recorded, "ask"), nullptr);
+  EXPECT_EQ(find_step(recorded, "ask")->status, "cancelled");
 }
 
 // `ask` falls back to `spare` after a 401, and waits: `spare` is busy with `hold`. A cancel then
