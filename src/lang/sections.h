@@ -48,7 +48,6 @@ void check_data_references(LoadContext& context, const YamlNode& node, const Dat
                            const std::string& loop_variable,
                            std::vector<std::string>& dependencies);
 
-
 // The steps in an order where each comes after its dependencies (indices into `ids`); reports
 // every cycle at the first of its steps in file order. `dependencies[i]` holds the ids step i
 // reads or needs; ids that are not in `ids` are ignored.
