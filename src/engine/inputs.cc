@@ -10,28 +10,10 @@ namespace {
 using lang::InputType;
 using lang::Value;
 
-bool matches(const Value& value, InputType type) {
-  switch (type) {
-    case InputType::kString:
-      return value.is_string();
-    case InputType::kNumber:
-      return value.is_number();
-    case InputType::kInteger:
-      return value.is_int();
-    case InputType::kBoolean:
-      return value.is_bool();
-    case InputType::kList:
-      return value.is_list();
-    case InputType::kObject:
-      return value.is_dict();
-  }
-  return false;
-}
-
 Result<Value> parse_given(const lang::Input& input, const std::string& text) {
   if (input.type == InputType::kString) return Value(text);
   Result<Value> parsed = lang::value_from_json(text);
-  if (!parsed || !matches(*parsed, input.type)) {
+  if (!parsed || !lang::matches_input_type(*parsed, input.type)) {
     return invalid_input("input '" + input.name + "' must be " +
                          std::string(lang::input_type_name(input.type)) + ", got '" + text + "'");
   }

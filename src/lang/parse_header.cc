@@ -22,24 +22,6 @@ std::optional<InputType> input_type(std::string_view name) {
   return std::nullopt;
 }
 
-bool matches(const Value& value, InputType type) {
-  switch (type) {
-    case InputType::kString:
-      return value.is_string();
-    case InputType::kNumber:
-      return value.is_number();
-    case InputType::kInteger:
-      return value.is_int();
-    case InputType::kBoolean:
-      return value.is_bool();
-    case InputType::kList:
-      return value.is_list();
-    case InputType::kObject:
-      return value.is_dict();
-  }
-  return false;
-}
-
 bool looks_like_key(std::string_view text) {
   if (text.starts_with("sk-") || text.starts_with("sk_") || text.starts_with("xai-") ||
       text.starts_with("AIza") || text.starts_with("ghp_") || text.starts_with("Bearer ")) {
@@ -87,7 +69,7 @@ void parse_input(LoadContext& context, const YamlNode& key, const YamlNode& node
   }
   if (const YamlNode* value = LoadContext::find(node, "default")) {
     Value data = context.data(*value);
-    if (parsed_type && !matches(data, *parsed_type)) {
+    if (parsed_type && !matches_input_type(data, *parsed_type)) {
       context.error(*value, fmt::format("the default of {} is not of its type {}", what,
                                         input_type_name(*parsed_type)));
     }

@@ -32,6 +32,24 @@ std::string_view provider_name(Provider provider) {
   return "?";
 }
 
+bool matches_input_type(const Value& value, InputType type) {
+  switch (type) {
+    case InputType::kString:
+      return value.is_string();
+    case InputType::kNumber:
+      return value.is_number();
+    case InputType::kInteger:
+      return value.is_int();
+    case InputType::kBoolean:
+      return value.is_bool();
+    case InputType::kList:
+      return value.is_list();
+    case InputType::kObject:
+      return value.is_dict();
+  }
+  return false;
+}
+
 std::string_view step_kind_name(StepKind kind) {
   switch (kind) {
     case StepKind::kPrompt:

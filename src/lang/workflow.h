@@ -50,6 +50,8 @@ struct DataField {
 
 enum class InputType { kString, kNumber, kInteger, kBoolean, kList, kObject };
 std::string_view input_type_name(InputType type);
+// Whether `value` is of the input type (an integer is also a number).
+bool matches_input_type(const Value& value, InputType type);
 
 struct Input {
   std::string name;
