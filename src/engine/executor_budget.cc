@@ -2,11 +2,10 @@
 // generously, plus max_tokens of output, at the model's price) is reserved against what the run
 // has spent and what calls in flight have reserved; a call that could break the budget is not
 // sent. The real cost is settled when the call ends (end_attempt adds it to the run).
-#include <cmath>
-
 #include <fmt/format.h>
 
 #include "src/engine/executor.h"
+#include "src/engine/run_records.h"
 
 namespace baton::engine {
 namespace {
@@ -28,12 +27,7 @@ std::optional<std::string> RunExecutor::reserve_budget(Unit& unit, const lang::M
   if (!budget.usd && !budget.tokens) return std::nullopt;
   std::int64_t input = estimated_prompt_tokens(unit.messages);
   std::int64_t output = model.max_tokens.value_or(0);  // start_run insists on max_tokens
-  double usd = 0;
-  if (model.price) {
-    usd = (static_cast<double>(input) * model.price->input +
-           static_cast<double>(output) * model.price->output) /
-          1e6;
-  }
+  double usd = call_cost_usd(model, input, output);
   if (budget.tokens) {
     std::int64_t committed = run_.input_tokens + run_.output_tokens + reserved_tokens_;
     if (committed + input + output > *budget.tokens) {

@@ -6,6 +6,7 @@
 #include "src/engine/clock.h"
 #include "src/engine/executor.h"
 #include "src/engine/render.h"
+#include "src/engine/run_records.h"
 #include "src/engine/value_json.h"
 
 namespace baton::engine {
@@ -306,11 +307,7 @@ void RunExecutor::end_attempt(Unit& unit, AttemptStatus status, std::string resp
   check(services_.journal->finish_attempt(run_.id, attempt));
   run_.input_tokens += input_tokens;
   run_.output_tokens += output_tokens;
-  if (model != nullptr && model->price) {
-    run_.cost_usd += (static_cast<double>(input_tokens) * model->price->input +
-                      static_cast<double>(output_tokens) * model->price->output) /
-                     1e6;
-  }
+  if (model != nullptr) run_.cost_usd += call_cost_usd(*model, input_tokens, output_tokens);
 }
 
 // --- run (a command) ------------------------------------------------------------------------

@@ -127,6 +127,14 @@ RunSummary to_summary(const store::RunRecord& run) {
   return summary;
 }
 
+double call_cost_usd(const lang::Model& model, std::int64_t input_tokens,
+                     std::int64_t output_tokens) {
+  if (!model.price) return 0;  // prices are USD per million tokens
+  return (static_cast<double>(input_tokens) * model.price->input +
+          static_cast<double>(output_tokens) * model.price->output) /
+         1e6;
+}
+
 void total_usage(const std::vector<store::AttemptRecord>& attempts, const lang::Workflow& workflow,
                  store::RunRecord& run) {
   run.input_tokens = run.output_tokens = 0;
@@ -135,10 +143,8 @@ void total_usage(const std::vector<store::AttemptRecord>& attempts, const lang::
     run.input_tokens += attempt.input_tokens;
     run.output_tokens += attempt.output_tokens;
     const lang::Model* model = workflow.find_model(attempt.model);
-    if (model == nullptr || !model->price) continue;
-    run.cost_usd += (static_cast<double>(attempt.input_tokens) * model->price->input +
-                     static_cast<double>(attempt.output_tokens) * model->price->output) /
-                    1e6;
+    if (model != nullptr)
+      run.cost_usd += call_cost_usd(*model, attempt.input_tokens, attempt.output_tokens);
   }
 }
 

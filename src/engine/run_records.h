@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,10 @@ namespace baton::engine {
 std::string new_run_id();
 // A hex digest of a workflow's text (64-bit FNV-1a): which version of a file a run ran.
 std::string content_hash(std::string_view text);
+
+// What a call of `model` costs in USD; 0 when its price is unknown.
+double call_cost_usd(const lang::Model& model, std::int64_t input_tokens,
+                     std::int64_t output_tokens);
 
 // Sets the run's token and cost totals from its attempts (cost at the workflow's model prices):
 // the totals stay right when a process was killed before it could record them.
