@@ -31,6 +31,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -45,6 +46,8 @@
 #include <sys/wait.h>
 
 #include "baton/engine.h"
+#include "src/base/event_loop.h"
+#include "src/net/http_client.h"
 #include "tests/fake_server/fake_openai_server.h"
 
 extern char** environ;
@@ -391,6 +394,52 @@ void BM_FanOutInProcess(benchmark::State& state) {
   fan_out(state, server.base_url(), Journal::kSqliteProcess);
 }
 
+// The floor under BM_FanOut: the same 1,000 requests, 100 at a time, sent by the HTTP client
+// alone (no engine, no journal). What BM_FanOut takes beyond this is the engine's.
+void BM_FanOutTransportFloor(benchmark::State& state) {
+  ServerProcess server;
+  std::optional<int> port = server.start(BATON_FAKE_SERVER_PROGRAM, kFanOutLatency);
+  if (!port) {
+    state.SkipWithError("cannot start " BATON_FAKE_SERVER_PROGRAM);
+    return;
+  }
+  const std::string url = "http://127.0.0.1:" + std::to_string(*port) + "/v1/chat/completions";
+  double wall = 0;
+  for (auto _ : state) {
+    EventLoop loop;
+    net::HttpClient http(loop);
+    int sent = 0;
+    int answered = 0;
+    std::function<void()> send_one = [&] {
+      net::HttpRequest request;
+      request.url = url;
+      request.headers = {{"Content-Type", "application/json"},
+                         {"Authorization", "Bearer sk-bench"}};
+      request.body = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say )"
+                     R"(something about the number )" +
+                     std::to_string(sent) + R"(."}]})";
+      ++sent;
+      http.send(std::move(request), [&](Result<net::HttpResponse> response) {
+        if (!response || response->status != 200) state.SkipWithError("a request failed");
+        ++answered;
+        if (sent < kFanOutItems) send_one();
+      });
+    };
+    const auto start = std::chrono::steady_clock::now();
+    while (sent < kFanOutConcurrency) send_one();
+    while (answered < kFanOutItems) loop.run_once();
+    const double ran = seconds_since(start);
+    state.SetIterationTime(ran);
+    wall += ran;
+  }
+  const double iterations = static_cast<double>(state.iterations());
+  const double ideal = static_cast<double>(kFanOutItems / kFanOutConcurrency) *
+                       std::chrono::duration<double>(kFanOutLatency).count();
+  state.counters["wall_s"] = wall / iterations;
+  state.counters["x_ideal"] = wall / iterations / ideal;
+}
+
+BENCHMARK(BM_FanOutTransportFloor)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
 BENCHMARK_CAPTURE(BM_FanOut, Sqlite, Journal::kSqliteProcess)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond)

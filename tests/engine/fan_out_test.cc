@@ -14,11 +14,12 @@ using std::chrono::milliseconds;
 using FanOutTest = EngineTest;
 
 TEST_F(FanOutTest, ItemsFromEarlierJsonAreCollectedInItemOrder) {
-  // Later items answer sooner, so that completion order is the reverse of item order.
+  // Later items answer sooner, so that completion order is the reverse of item order. Even the
+  // quickest takes a while, so that all three are in flight together on a busy machine too.
   server_.set_rules({{"topics", R"({"topics": ["slow", "medium", "quick"]})", milliseconds(0)},
-                     {"about slow", "S", milliseconds(400)},
-                     {"about medium", "M", milliseconds(200)},
-                     {"about quick", "Q", milliseconds(0)}});
+                     {"about slow", "S", milliseconds(600)},
+                     {"about medium", "M", milliseconds(400)},
+                     {"about quick", "Q", milliseconds(200)}});
   auto engine = open();
   auto events = std::make_shared<std::vector<Event>>();
   engine->on_event([events](const Event& event) { events->push_back(event); });
