@@ -8,6 +8,7 @@
 #include "src/engine/clock.h"
 #include "src/engine/executor.h"
 #include "src/engine/inputs.h"
+#include "src/engine/price_table.h"
 #include "src/engine/run_records.h"
 #include "src/engine/value_json.h"
 #include "src/lang/diagnostics.h"
@@ -35,6 +36,7 @@ struct Engine::State {
   std::shared_ptr<const providers::Fixture> fixture;
   std::unique_ptr<providers::ModelProvider> fixture_provider;
   engine::HandlerMap handlers;
+  std::optional<engine::PriceTable> prices;  // loaded on first use
   std::function<void(const Event&)> listener;
   std::atomic<bool> cancel_flag{false};
 
@@ -66,8 +68,9 @@ struct Engine::State {
   static Status check_budget(const lang::Workflow& workflow, const lang::Model& model) {
     if (workflow.budget.usd && !model.price) {
       return invalid_input("model '" + model.name +
-                           "' has no price, so budget.usd cannot be kept: give it "
-                           "price: {input: USD, output: USD} (per million tokens)");
+                           "' has no price (its model is not in the price table), so budget.usd "
+                           "cannot be kept: give it price: {input: USD, output: USD} (per million "
+                           "tokens)");
     }
     if ((workflow.budget.usd || workflow.budget.tokens) && !model.max_tokens) {
       return invalid_input("model '" + model.name +
@@ -100,6 +103,16 @@ struct Engine::State {
       }
     }
     return ok_status();
+  }
+
+  // Models that declare no `price:` get the price table's: Baton's, then the user's file.
+  Result<std::shared_ptr<const lang::Workflow>> priced(lang::Workflow workflow) {
+    if (!prices) {
+      BATON_ASSIGN_OR_RETURN(engine::PriceTable table, engine::load_price_table(environment));
+      prices = std::move(table);
+    }
+    engine::fill_prices(workflow, *prices);
+    return std::make_shared<const lang::Workflow>(std::move(workflow));
   }
 
   // Every `call:` step needs a handler registered with this engine.
@@ -151,7 +164,7 @@ struct Engine::State {
                    "the workflow recorded with run " + run.id + " no longer loads: " +
                        lang::format_diagnostics(loaded.diagnostics, run.workflow_source));
     }
-    auto workflow = std::make_shared<const lang::Workflow>(std::move(*loaded.workflow));
+    BATON_ASSIGN_OR_RETURN(auto workflow, priced(std::move(*loaded.workflow)));
     remember(run.workflow_file, run.workflow_source, workflow);
     return workflow;
   }
@@ -216,7 +229,7 @@ Result<std::string> Engine::start_run(
   if (!loaded.ok()) {
     return invalid_input(lang::format_diagnostics(loaded.diagnostics, source));
   }
-  auto shared = std::make_shared<const lang::Workflow>(std::move(*loaded.workflow));
+  BATON_ASSIGN_OR_RETURN(auto shared, state_->priced(std::move(*loaded.workflow)));
   const lang::Workflow& workflow = *shared;
   BATON_ASSIGN_OR_RETURN(lang::Value resolved, engine::resolve_inputs(workflow, inputs));
   BATON_TRY(state_->check_models(workflow));
