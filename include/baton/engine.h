@@ -124,6 +124,27 @@ struct HandlerCall {
 // Returns the step's output as JSON text, or an error that fails the attempt.
 using StepHandler = std::function<Result<std::string>(const HandlerCall&)>;
 
+// What a run of a workflow could cost, before it runs (`baton run --dry-run`).
+struct StepCostEstimate {
+  std::string step;
+  std::string model;               // the model block's name
+  int calls = 1;                   // one per for_each item
+  bool calls_known = true;         // false: the items come from earlier steps, one call is counted
+  std::int64_t input_tokens = 0;   // the prompts, estimated generously, for all calls
+  std::int64_t output_tokens = 0;  // max_tokens per call; 0 when the model has none
+  double usd = 0;                  // at most: prompts and max_tokens at the model's price
+  std::string note;                // why the figure is a guess ("" when the prompts rendered)
+};
+
+struct CostEstimate {
+  std::vector<StepCostEstimate> steps;  // the prompt steps, in the workflow's order
+  std::int64_t input_tokens = 0;
+  std::int64_t output_tokens = 0;
+  double usd = 0;
+  // Every count, prompt, max_tokens and price was known; else the totals are a lower bound.
+  bool complete = true;
+};
+
 class Engine {
  public:
   static Result<std::unique_ptr<Engine>> open(EngineOptions options);
@@ -140,6 +161,11 @@ class Engine {
   // are name -> text: a string input's text as it is, any other type as JSON ("3", "[1, 2]").
   // Errors name the file, line and column; nothing is recorded on error.
   Result<std::string> start_run(const std::string& workflow_file,
+                                const std::vector<std::pair<std::string, std::string>>& inputs);
+  // What a run of the workflow with these inputs could cost at most, without running it: every
+  // prompt rendered with the inputs (and with earlier model answers as long as their max_tokens
+  // allows), every value step evaluated, nothing sent and nothing recorded.
+  Result<CostEstimate> estimate(const std::string& workflow_file,
                                 const std::vector<std::pair<std::string, std::string>>& inputs);
   // Executes the run until it succeeds, fails, is cancelled or waits for a human. Resuming is
   // the same call: finished steps are kept, interrupted and failed ones run again.

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace CLI {
@@ -36,6 +37,9 @@ void add_run_commands(CLI::App& app, std::vector<Command>& commands);
 // Runs (or resumes) a run until it settles, printing its events; on a terminal, asks the
 // conductor about the steps that wait for a human, and goes on. Returns an ExitCode.
 int execute_run(Engine& engine, const std::string& run_id, bool json);
+// Prints what a run of `file` could cost, without running it (dry_run.cc).
+int dry_run(const std::string& file, const std::vector<std::pair<std::string, std::string>>& inputs,
+            bool json);
 void add_decide_commands(CLI::App& app, std::vector<Command>& commands);
 void add_inspect_commands(CLI::App& app, std::vector<Command>& commands);
 

@@ -26,6 +26,7 @@ struct RunOptions {
   std::vector<std::string> inputs;  // NAME=VALUE
   std::string inputs_file;
   bool json = false;
+  bool dry_run = false;
 };
 
 struct ResumeOptions {
@@ -103,6 +104,7 @@ bool ask_conductor(Engine& engine, const RunSummary& summary) {
 int run_workflow(const RunOptions& options) {
   auto inputs = collect_inputs(options);
   if (!inputs) return report(inputs.error());
+  if (options.dry_run) return dry_run(options.file, *inputs, options.json);
   auto engine = open_engine(options.session);
   if (!engine) return report(engine.error());
   Result<std::string> run = (*engine)->start_run(options.file, *inputs);
@@ -168,6 +170,8 @@ void add_run_commands(CLI::App& app, std::vector<Command>& commands) {
   run->add_option("-i,--input", run_options->inputs, "An input: NAME=VALUE (repeatable)");
   run->add_option("--inputs", run_options->inputs_file, "Inputs from a JSON object file");
   run->add_flag("--json", run_options->json, "One JSON object per event on stdout");
+  run->add_flag("--dry-run", run_options->dry_run,
+                "Print what the run could cost at most, and stop: nothing is sent or recorded");
   run->add_option("--concurrency", run_options->session.concurrency,
                   "Model calls and commands in flight at once (default 64)")
       ->check(CLI::Range(1, 100000));

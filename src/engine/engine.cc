@@ -6,6 +6,7 @@
 
 #include "src/base/event_loop.h"
 #include "src/engine/clock.h"
+#include "src/engine/estimate.h"
 #include "src/engine/executor.h"
 #include "src/engine/inputs.h"
 #include "src/engine/price_table.h"
@@ -219,6 +220,19 @@ void Engine::register_handler(std::string name, StepHandler handler) {
 
 void Engine::on_event(std::function<void(const Event&)> listener) {
   state_->listener = std::move(listener);
+}
+
+Result<CostEstimate> Engine::estimate(
+    const std::string& workflow_file,
+    const std::vector<std::pair<std::string, std::string>>& inputs) {
+  BATON_ASSIGN_OR_RETURN(std::string source, lang::read_workflow_file(workflow_file));
+  lang::LoadResult loaded = lang::load_workflow(source, workflow_file);
+  if (!loaded.ok()) {
+    return invalid_input(lang::format_diagnostics(loaded.diagnostics, source));
+  }
+  BATON_ASSIGN_OR_RETURN(auto workflow, state_->priced(std::move(*loaded.workflow)));
+  BATON_ASSIGN_OR_RETURN(lang::Value resolved, engine::resolve_inputs(*workflow, inputs));
+  return engine::estimate_cost(*workflow, resolved);
 }
 
 Result<std::string> Engine::start_run(

@@ -4,23 +4,11 @@
 // sent. The real cost is settled when the call ends (end_attempt adds it to the run).
 #include <fmt/format.h>
 
+#include "src/engine/estimate.h"
 #include "src/engine/executor.h"
 #include "src/engine/run_records.h"
 
 namespace baton::engine {
-namespace {
-
-// A token is about four bytes of English; code and other languages need fewer bytes per token,
-// so count one per three, plus a few per message for the roles and separators.
-std::int64_t estimated_prompt_tokens(const std::vector<providers::ChatMessage>& messages) {
-  std::int64_t tokens = 0;
-  for (const providers::ChatMessage& message : messages) {
-    tokens += 8 + static_cast<std::int64_t>((message.content.size() + 2) / 3);
-  }
-  return tokens;
-}
-
-}  // namespace
 
 std::optional<std::string> RunExecutor::reserve_budget(Unit& unit, const lang::Model& model) {
   const lang::Budget& budget = workflow_->budget;

@@ -143,28 +143,14 @@ const lang::Model* RunExecutor::current_model(const Unit& unit) const {
 }
 
 void RunExecutor::start_prompt(UnitRef ref, const lang::Context& context) {
-  const lang::PromptStep& prompt = *step_of(ref).prompt();
-  std::vector<providers::ChatMessage> messages;
-  auto add = [&](const std::string& role, const lang::LocatedTemplate& text,
-                 std::string_view what) {
-    Result<std::string> rendered = render_text(text, context, what);
-    if (!rendered) return Status(std::move(rendered).error());
-    messages.push_back({role, std::move(*rendered)});
-    return ok_status();
-  };
-  Status rendered = ok_status();
-  if (prompt.system) rendered = add("system", *prompt.system, "system");
-  if (rendered && prompt.prompt) rendered = add("user", *prompt.prompt, "prompt");
-  for (std::size_t i = 0; rendered && i < prompt.messages.size(); ++i) {
-    rendered = add(prompt.messages[i].role, prompt.messages[i].content,
-                   "messages[" + std::to_string(i) + "]");
-  }
-  if (!rendered) {
-    finish_unit(ref, StepStatus::kFailed, lang::Value::none(), rendered.error().to_string());
+  Result<std::vector<providers::ChatMessage>> messages =
+      render_messages(*step_of(ref).prompt(), context);
+  if (!messages) {
+    finish_unit(ref, StepStatus::kFailed, lang::Value::none(), messages.error().to_string());
     return;
   }
   Unit& unit = unit_at(ref);
-  unit.messages = std::move(messages);
+  unit.messages = std::move(*messages);
   unit.attempts = attempts_made_[{step_of(ref).id, unit.item}];
   launch(ref);
 }

@@ -53,6 +53,24 @@ Result<lang::Value> evaluate_data(const lang::DataTemplate& data, const lang::Co
   return internal_error("unknown data template kind");
 }
 
+Result<std::vector<providers::ChatMessage>> render_messages(const lang::PromptStep& prompt,
+                                                            const lang::Context& context) {
+  std::vector<providers::ChatMessage> messages;
+  auto add = [&](const std::string& role, const lang::LocatedTemplate& text,
+                 std::string_view what) -> Status {
+    BATON_ASSIGN_OR_RETURN(std::string rendered, render_text(text, context, what));
+    messages.push_back({role, std::move(rendered)});
+    return ok_status();
+  };
+  if (prompt.system) BATON_TRY(add("system", *prompt.system, "system"));
+  if (prompt.prompt) BATON_TRY(add("user", *prompt.prompt, "prompt"));
+  for (std::size_t i = 0; i < prompt.messages.size(); ++i) {
+    BATON_TRY(add(prompt.messages[i].role, prompt.messages[i].content,
+                  "messages[" + std::to_string(i) + "]"));
+  }
+  return messages;
+}
+
 Result<bool> evaluate_condition(const lang::LocatedTemplate& condition,
                                 const lang::Context& context) {
   Result<lang::Value> value = condition.text.evaluate(context);

@@ -2,10 +2,12 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "baton/result.h"
 #include "src/lang/template/template.h"
 #include "src/lang/workflow.h"
+#include "src/providers/provider.h"
 
 namespace baton::engine {
 
@@ -17,6 +19,10 @@ Result<std::string> render_text(const lang::LocatedTemplate& text, const lang::C
 // The value of YAML data whose strings are templates (`value:`, `outputs`, `for_each`).
 Result<lang::Value> evaluate_data(const lang::DataTemplate& data, const lang::Context& context,
                                   std::string_view what);
+
+// The messages of a prompt step: its system prompt, then its prompt or its messages.
+Result<std::vector<providers::ChatMessage>> render_messages(const lang::PromptStep& prompt,
+                                                            const lang::Context& context);
 
 // Whether a `when` template holds.
 Result<bool> evaluate_condition(const lang::LocatedTemplate& condition,

@@ -1,6 +1,7 @@
 // `baton run` and `baton resume` as a user runs them: the --json event stream and its summary
 // line, exit codes, where inputs and the journal come from, plain output when piped.
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
@@ -329,6 +330,54 @@ TEST_F(RunCommandTest, DurabilityFullRunsTheSame) {
       baton({"run", file, "-i", "topic=tea", "--db", db(), "--json", "--durability", "full"});
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   EXPECT_EQ(summary_line(outcome.out).at("status"), "succeeded");
+}
+
+}  // namespace
+}  // namespace baton::cli_test
+
+namespace baton::cli_test {
+namespace {
+
+using DryRunTest = CliTest;
+
+TEST_F(DryRunTest, PrintsWhatTheRunCouldCostAndSendsAndRecordsNothing) {
+  std::string file = write("priced.yaml", R"(name: priced
+inputs:
+  topic: {type: string}
+models:
+  mini: {provider: openai, model: gpt-4o-mini, max_tokens: 100}
+defaults: {model: mini}
+steps:
+  outline: {prompt: "Outline {{ inputs.topic }}"}
+  draft: {prompt: "Write from {{ outline.output }}"}
+)");
+  Outcome table = baton({"run", file, "-i", "topic=tea", "--db", db(), "--dry-run"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("dry run of " + file + ": nothing was sent"), std::string::npos)
+      << table.out;
+  EXPECT_NE(table.out.find("outline"), std::string::npos) << table.out;
+
+  Outcome json_out = baton({"run", file, "-i", "topic=tea", "--db", db(), "--dry-run", "--json"});
+  ASSERT_EQ(json_out.exit_code, 0) << json_out.err;
+  json estimate = json::parse(json_out.out);
+  ASSERT_EQ(estimate.at("steps").size(), 2u);
+  // "Outline tea": 11 bytes, one token per three and 8 for the message; gpt-4o-mini's prices
+  // come from the built-in table: $0.15 and $0.60 per million tokens.
+  EXPECT_EQ(estimate.at("steps")[0].at("input_tokens"), 8 + 4);
+  EXPECT_EQ(estimate.at("output_tokens"), 200);
+  const long input = estimate.at("input_tokens").get<long>();
+  EXPECT_DOUBLE_EQ(estimate.at("usd").get<double>(), (input * 0.15 + 200 * 0.60) / 1e6);
+  EXPECT_TRUE(estimate.at("complete").get<bool>());
+
+  EXPECT_EQ(server_.request_count(), 0u);
+  EXPECT_FALSE(std::filesystem::exists(db()));
+}
+
+TEST_F(DryRunTest, BadInputsAreAnErrorAsForARun) {
+  std::string file = write("two.yaml", kTwoPrompts);
+  Outcome outcome = baton({"run", file, "--db", db(), "--dry-run"});
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.out;
+  EXPECT_NE(outcome.err.find("topic"), std::string::npos) << outcome.err;
 }
 
 }  // namespace
