@@ -44,7 +44,7 @@ struct EngineOptions {
 // One event of a run, as journaled. `data_json` is a JSON object whose fields depend on `type`:
 // run_started, run_resumed, step_started, step_succeeded, step_failed, step_skipped,
 // step_waiting, attempt_failed, step_decided, run_waiting, run_succeeded, run_failed,
-// run_cancelled, cancel_requested.
+// run_cancelled, cancel_requested, budget_set.
 struct Event {
   std::string run_id;
   std::int64_t seq = 0;
@@ -71,9 +71,10 @@ struct RunSummary {
   double cost_usd = 0;  // where prices are known
   std::int64_t created_ms = 0;
   std::int64_t updated_ms = 0;
-  std::string fixture;               // the fixture that answered model calls, "" when none
-  std::vector<std::string> waiting;  // the steps waiting for a human ("step" or "step[item]")
-  bool active = false;               // a live process is executing it now
+  std::string fixture;                   // the fixture that answered model calls, "" when none
+  std::vector<std::string> waiting;      // the steps waiting for a human ("step" or "step[item]")
+  std::vector<std::string> over_budget;  // the steps waiting for a larger budget (set_budget)
+  bool active = false;                   // a live process is executing it now
 };
 
 struct AttemptInfo {
@@ -105,6 +106,12 @@ struct RunDetail {
   std::string inputs_json;
   std::string workflow_hash;
   std::vector<StepInfo> steps;  // in the workflow's order, for_each items after their step
+};
+
+// A run's budget, replacing its workflow's `budget:` field by field (what is unset is kept).
+struct BudgetLimits {
+  std::optional<double> usd;
+  std::optional<std::int64_t> tokens;
 };
 
 // A human's answer to a waiting step.
@@ -175,6 +182,9 @@ class Engine {
   void request_cancel();
   // Cancels a run that no process is executing, or asks the one executing it to stop.
   Status cancel(std::string_view run_id);
+  // Sets the budget of a run that has not ended, from its next run(): how a run paused at its
+  // budget (waiting, a step's result {"budget": why}) goes on. Journaled as a budget_set event.
+  Status set_budget(std::string_view run_id, const BudgetLimits& limits);
   // Records a human's answer for a waiting step ("step" or "step[item]").
   Status decide(std::string_view run_id, std::string_view step, const Decision& decision);
 

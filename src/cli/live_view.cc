@@ -135,6 +135,7 @@ void LiveView::finish(const RunSummary& summary) {
     if (summary.cost_usd > 0) line["cost_usd"] = summary.cost_usd;
     if (!summary.error.empty()) line["error"] = summary.error;
     if (!summary.waiting.empty()) line["waiting"] = summary.waiting;
+    if (!summary.over_budget.empty()) line["over_budget"] = summary.over_budget;
     if (!summary.fixture.empty()) line["fixture"] = summary.fixture;
     fmt::print("{}\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     std::fflush(stdout);
@@ -150,6 +151,12 @@ void LiveView::finish(const RunSummary& summary) {
   for (const std::string& step : summary.waiting) {
     fmt::print("waiting for a human: baton approve {} {}   (or: baton reject {} {})\n", summary.id,
                step, summary.id, step);
+  }
+  for (const std::string& step : summary.over_budget) {
+    fmt::print(
+        "paused at the budget: {} (raise it: baton resume {} --budget-usd N or "
+        "--budget-tokens N; or: baton cancel {})\n",
+        step, summary.id, summary.id);
   }
   if (summary.status == RunStatus::kSucceeded && summary.outputs_json != "{}")
     fmt::print("outputs: {}\n", summary.outputs_json);

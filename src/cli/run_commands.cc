@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -20,8 +22,28 @@
 namespace baton::cli {
 namespace {
 
+// --budget-usd and --budget-tokens: a run's own budget, replacing the workflow's.
+struct BudgetOptions {
+  std::optional<double> usd;
+  std::optional<std::int64_t> tokens;
+};
+
+void add_budget_options(CLI::App& command, BudgetOptions& budget, const char* what) {
+  command.add_option("--budget-usd", budget.usd, std::string("USD the run may spend") + what)
+      ->check(CLI::PositiveNumber);
+  command
+      .add_option("--budget-tokens", budget.tokens, std::string("Tokens the run may use") + what)
+      ->check(CLI::PositiveNumber);
+}
+
+Status apply_budget(Engine& engine, const std::string& run_id, const BudgetOptions& budget) {
+  if (!budget.usd && !budget.tokens) return ok_status();
+  return engine.set_budget(run_id, BudgetLimits{budget.usd, budget.tokens});
+}
+
 struct RunOptions {
   SessionOptions session;
+  BudgetOptions budget;
   std::string file;
   std::vector<std::string> inputs;  // NAME=VALUE
   std::string inputs_file;
@@ -31,6 +53,7 @@ struct RunOptions {
 
 struct ResumeOptions {
   SessionOptions session;
+  BudgetOptions budget;
   std::string run;
   bool json = false;
 };
@@ -73,7 +96,7 @@ bool ask_conductor(Engine& engine, const RunSummary& summary) {
   Result<RunDetail> detail = engine.detail(summary.id);
   if (!detail) return false;
   for (const StepInfo& step : detail->steps) {
-    if (step.status != "waiting") continue;
+    if (step.status != "waiting" || step.result_json.rfind("{\"budget\":", 0) == 0) continue;
     std::string label = step.item >= 0 ? fmt::format("{}[{}]", step.id, step.item) : step.id;
     nlohmann::json shown = nlohmann::json::parse(step.result_json, nullptr, false);
     if (!shown.is_discarded() && shown.is_object()) {
@@ -109,6 +132,9 @@ int run_workflow(const RunOptions& options) {
   if (!engine) return report(engine.error());
   Result<std::string> run = (*engine)->start_run(options.file, *inputs);
   if (!run) return report(run.error());
+  if (Status budget = apply_budget(**engine, *run, options.budget); !budget) {
+    return report(budget.error());
+  }
   LiveView::Mode mode = LiveView::choose(options.json);
   if (mode != LiveView::Mode::kJson) fmt::print("run {} of {}\n", *run, options.file);
   return execute_run(**engine, *run, options.json);
@@ -134,7 +160,12 @@ int cancel_run(const ResumeOptions& options) {
 int resume_run(const ResumeOptions& options) {
   auto engine = open_engine(options.session);
   if (!engine) return report(engine.error());
-  return execute_run(**engine, options.run, options.json);
+  Result<RunSummary> found = (*engine)->summary(options.run);
+  if (!found) return report(found.error());
+  if (Status budget = apply_budget(**engine, found->id, options.budget); !budget) {
+    return report(budget.error());
+  }
+  return execute_run(**engine, found->id, options.json);
 }
 
 }  // namespace
@@ -154,7 +185,8 @@ int execute_run(Engine& engine, const std::string& run_id, bool json) {
     }
     view.finish(*summary);
     code = exit_code_for(summary->status);
-    if (summary->status != RunStatus::kWaiting || !is_interactive(mode)) break;
+    if (summary->status != RunStatus::kWaiting || summary->waiting.empty() || !is_interactive(mode))
+      break;
     if (!ask_conductor(engine, *summary)) break;
   }
   signal(SIGINT, SIG_DFL);
@@ -170,6 +202,7 @@ void add_run_commands(CLI::App& app, std::vector<Command>& commands) {
   run->add_option("-i,--input", run_options->inputs, "An input: NAME=VALUE (repeatable)");
   run->add_option("--inputs", run_options->inputs_file, "Inputs from a JSON object file");
   run->add_flag("--json", run_options->json, "One JSON object per event on stdout");
+  add_budget_options(*run, run_options->budget, ", replacing the workflow's budget");
   run->add_flag("--dry-run", run_options->dry_run,
                 "Print what the run could cost at most, and stop: nothing is sent or recorded");
   run->add_option("--concurrency", run_options->session.concurrency,
@@ -189,6 +222,7 @@ void add_run_commands(CLI::App& app, std::vector<Command>& commands) {
   resume->add_option("run", resume_options->run, "The run id (or a unique start of it)")
       ->required();
   resume->add_flag("--json", resume_options->json, "One JSON object per event on stdout");
+  add_budget_options(*resume, resume_options->budget, ", raising (or setting) the run's budget");
   resume
       ->add_option("--concurrency", resume_options->session.concurrency,
                    "Model calls and commands in flight at once (default 64)")

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "src/base/event_loop.h"
+#include "src/engine/budget_event.h"
 #include "src/engine/clock.h"
 #include "src/engine/estimate.h"
 #include "src/engine/executor.h"
@@ -170,22 +171,21 @@ struct Engine::State {
     return workflow;
   }
 
-  Result<std::vector<std::string>> waiting_steps(const std::string& run_id) {
-    BATON_ASSIGN_OR_RETURN(auto steps, journal->steps(run_id));
-    std::vector<std::string> waiting;
+  // The steps waiting for a human, and those waiting for a larger budget.
+  Status add_waiting_steps(RunSummary& summary) {
+    BATON_ASSIGN_OR_RETURN(auto steps, journal->steps(summary.id));
     for (const store::StepRecord& step : steps) {
-      if (step.status == store::StepStatus::kWaiting)
-        waiting.push_back(engine::step_label(step.step_id, step.item));
+      if (step.status != store::StepStatus::kWaiting) continue;
+      (engine::waits_for_budget(step) ? summary.over_budget : summary.waiting)
+          .push_back(engine::step_label(step.step_id, step.item));
     }
-    return waiting;
+    return ok_status();
   }
 
   Result<RunSummary> summarize(const store::RunRecord& run) {
     RunSummary summary = engine::to_summary(run);
     summary.active = engine::is_executing(run);
-    if (run.status == store::RunStatus::kWaiting) {
-      BATON_ASSIGN_OR_RETURN(summary.waiting, waiting_steps(run.id));
-    }
+    if (run.status == store::RunStatus::kWaiting) BATON_TRY(add_waiting_steps(summary));
     return summary;
   }
 };
@@ -355,6 +355,35 @@ Status Engine::cancel(std::string_view run_id) {
   return state.journal->commit();
 }
 
+Status Engine::set_budget(std::string_view run_id, const BudgetLimits& limits) {
+  State& state = *state_;
+  if ((limits.usd && !(*limits.usd > 0)) || (limits.tokens && *limits.tokens <= 0)) {
+    return invalid_input("a budget must be more than 0");
+  }
+  if (!limits.usd && !limits.tokens) return ok_status();
+  BATON_ASSIGN_OR_RETURN(store::RunRecord run, state.find(run_id));
+  if (run.status == store::RunStatus::kSucceeded || run.status == store::RunStatus::kCancelled) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "run " + run.id + " has " + std::string(store::run_status_name(run.status)) +
+                     ": its budget can no longer change");
+  }
+  BATON_ASSIGN_OR_RETURN(auto workflow, state.workflow_of(run));
+  lang::Budget budget;
+  budget.usd = limits.usd;
+  budget.tokens = limits.tokens;
+  // Every call must have a known worst case under the new budget too.
+  lang::Workflow checked = *workflow;
+  if (budget.usd) checked.budget.usd = budget.usd;
+  if (budget.tokens) checked.budget.tokens = budget.tokens;
+  BATON_TRY(state.check_models(checked));
+  store::EventRecord event;
+  event.time_ms = now_ms();
+  event.type = "budget_set";
+  event.data_json = engine::budget_json(budget);
+  BATON_TRY(state.journal->append_event(run.id, event));
+  return state.journal->commit();
+}
+
 Status Engine::decide(std::string_view run_id, std::string_view step, const Decision& decision) {
   State& state = *state_;
   BATON_ASSIGN_OR_RETURN(store::RunRecord run, state.find(run_id));
@@ -378,6 +407,13 @@ Status Engine::decide(std::string_view run_id, std::string_view step, const Deci
     return Error(ErrorCode::kFailedPrecondition,
                  "step '" + std::string(step) + "' of run " + run.id + " is not waiting (it " +
                      std::string(store::step_status_name(found->status)) + ")");
+  }
+  if (engine::waits_for_budget(*found)) {
+    return Error(
+        ErrorCode::kFailedPrecondition,
+        "step '" + std::string(step) + "' of run " + run.id +
+            " waits for a larger budget, not for a decision: raise it with `baton resume " +
+            run.id + " --budget-usd N` (or --budget-tokens N), or cancel the run");
   }
   if (!decision.value_json.empty() && !lang::value_from_json(decision.value_json)) {
     return invalid_input("the value is not JSON: " + decision.value_json);

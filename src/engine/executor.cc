@@ -127,6 +127,7 @@ Status RunExecutor::restore() {
   }
   attempts_made_ = std::move(attempts_made);
   total_usage(attempts, *workflow_, run_);
+  BATON_TRY(restore_budget());
 
   BATON_ASSIGN_OR_RETURN(std::vector<store::StepRecord> records, services_.journal->steps(run_.id));
   if (!attempts_made_.empty() || !records.empty()) resumed_ = true;
@@ -215,7 +216,8 @@ void RunExecutor::start_ready() {
   std::vector<UnitRef> deferred = std::move(deferred_);
   deferred_.clear();
   std::size_t next = 0;
-  for (; next < deferred.size() && in_flight_ < services_.concurrency; ++next)
+  budget_blocked_ = false;
+  for (; next < deferred.size() && in_flight_ < services_.concurrency && !budget_blocked_; ++next)
     launch(deferred[next]);
   deferred_.insert(deferred_.end(), deferred.begin() + static_cast<std::ptrdiff_t>(next),
                    deferred.end());

@@ -138,9 +138,16 @@ class RunExecutor {
   bool answer_if_decided(UnitRef ref);
   void start_call(UnitRef ref, const lang::Context& context);  // executor_call.cc
   void call_handler(UnitRef ref);
-  // executor_budget.cc: why the call may not be sent, or nullopt after reserving its worst case
-  std::optional<std::string> reserve_budget(Unit& unit, const lang::Model& model);
+  // executor_budget.cc
+  enum class BudgetVerdict : std::uint8_t {
+    kReserved,  // the call's worst case is reserved: send it
+    kLater,     // it fits once calls in flight settle: wait for them
+    kExceeded,  // it cannot fit even then: the run pauses until the budget is raised
+  };
+  BudgetVerdict reserve_budget(Unit& unit, const lang::Model& model, std::string& why);
   void release_budget(Unit& unit);
+  void wait_for_budget(UnitRef ref, const std::string& why);
+  Status restore_budget();
   void retry_later(UnitRef ref, std::chrono::milliseconds delay, const std::string& error);
   void begin_attempt(Unit& unit, std::string kind, std::string model, std::string request_json);
   void end_attempt(Unit& unit, store::AttemptStatus status, std::string response_json,
@@ -163,6 +170,8 @@ class RunExecutor {
   std::vector<Event> unpublished_;     // journaled, published after the commit
   std::map<std::string, int, std::less<>> model_in_flight_;
   int in_flight_ = 0;
+  lang::Budget budget_;          // the workflow's, or as a `budget_set` event changed it
+  bool budget_blocked_ = false;  // a call waits for calls in flight to settle
   std::int64_t reserved_tokens_ = 0;
   double reserved_usd_ = 0;
   int backing_off_ = 0;

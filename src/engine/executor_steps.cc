@@ -170,9 +170,16 @@ void RunExecutor::call_model(UnitRef ref) {
   call.item = unit.item;
   call.messages = unit.messages;
   call.timeout = spec.timeout.value_or(workflow_->defaults.timeout.value_or(kDefaultModelTimeout));
-  if (std::optional<std::string> refused = reserve_budget(unit, *model)) {
-    finish_unit(ref, StepStatus::kFailed, lang::Value::none(), std::move(*refused));
-    return;
+  std::string why;
+  switch (reserve_budget(unit, *model, why)) {
+    case BudgetVerdict::kReserved:
+      break;
+    case BudgetVerdict::kLater:
+      deferred_.push_back(ref);
+      return;
+    case BudgetVerdict::kExceeded:
+      wait_for_budget(ref, why);
+      return;
   }
 
   begin_attempt(unit, "model", model->name, messages_json(unit.messages));

@@ -382,3 +382,43 @@ TEST_F(DryRunTest, BadInputsAreAnErrorAsForARun) {
 
 }  // namespace
 }  // namespace baton::cli_test
+
+namespace baton::cli_test {
+namespace {
+
+using BudgetCommandTest = CliTest;
+
+TEST_F(BudgetCommandTest, ARunPausedAtItsBudgetExitsThreeAndResumesWithALargerOne) {
+  std::string file = write("spend.yaml", R"(name: spend
+models:
+  paid: {provider: openai, model: m, max_tokens: 100, price: {input: 1000, output: 1000}}
+defaults: {model: paid}
+steps:
+  each:
+    for_each: "{{ range(20) | list }}"
+    prompt: "Item {{ item }}"
+)");
+  Outcome paused = baton({"run", file, "--db", db(), "--json", "--budget-tokens", "300"});
+  ASSERT_EQ(paused.exit_code, 3) << paused.err;
+  json summary = json_lines(paused.out).back();
+  EXPECT_EQ(summary.at("status"), "waiting");
+  ASSERT_TRUE(summary.contains("over_budget")) << summary.dump();
+  EXPECT_FALSE(summary.contains("waiting")) << summary.dump();
+  const std::size_t sent = server_.request_count();
+  EXPECT_LT(sent, 20u);
+
+  const std::string run = summary.at("run").get<std::string>();
+  Outcome plain = baton({"resume", run, "--db", db()});
+  EXPECT_EQ(plain.exit_code, 3) << plain.err;
+  EXPECT_NE(plain.out.find("paused at the budget: each["), std::string::npos) << plain.out;
+  EXPECT_NE(plain.out.find("baton resume " + run + " --budget-usd N"), std::string::npos)
+      << plain.out;
+
+  Outcome raised = baton({"resume", run, "--db", db(), "--json", "--budget-tokens", "100000"});
+  ASSERT_EQ(raised.exit_code, 0) << raised.err;
+  EXPECT_EQ(json_lines(raised.out).back().at("status"), "succeeded");
+  EXPECT_EQ(server_.request_count(), 20u);
+}
+
+}  // namespace
+}  // namespace baton::cli_test

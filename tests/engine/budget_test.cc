@@ -1,5 +1,6 @@
 // The workflow's budget: a call whose worst case could break it is not sent, even with many
-// calls in flight; a budget that cannot be kept is refused before the run starts.
+// calls in flight; the run pauses at its budget until it is raised; a budget that cannot be kept
+// is refused before the run starts.
 #include <string>
 
 #include <gtest/gtest.h>
@@ -30,30 +31,94 @@ steps:
 )";
 }
 
-TEST_F(BudgetTest, TokenBudgetHoldsWithCallsInFlight) {
+TEST_F(BudgetTest, CallsInFlightHoldTheirWorstCaseSoTheOthersWaitForThem) {
   server_.set_latency(std::chrono::milliseconds(100));
   auto engine = open();
   RunSummary summary = start_and_run(*engine, fan_out("{tokens: 300}"));
-  EXPECT_EQ(summary.status, RunStatus::kFailed);
-  EXPECT_EQ(server_.request_count(), 2u);
+  // Two worst cases fit at a time; the others are sent as those settle, for less.
+  EXPECT_EQ(summary.status, RunStatus::kSucceeded) << summary.error;
+  EXPECT_EQ(server_.request_count(), 5u);
+  EXPECT_EQ(server_.max_in_flight(), 2u);
   EXPECT_LE(summary.usage.input_tokens + summary.usage.output_tokens, 300);
-  RunDetail details = detail(*engine, summary.id);
-  const StepInfo* refused = find_step(details, "each", 2);
-  ASSERT_NE(refused, nullptr);
-  EXPECT_NE(refused->error.find("budget: this call could use up to"), std::string::npos)
-      << refused->error;
-  EXPECT_TRUE(refused->attempts.empty());
 }
 
-TEST_F(BudgetTest, MoneyBudgetHoldsWithCallsInFlight) {
-  server_.set_latency(std::chrono::milliseconds(100));
+TEST_F(BudgetTest, MoneyBudgetHoldsWithFiftyCallsInFlight) {
+  server_.set_latency(std::chrono::milliseconds(50));
   auto engine = open();
-  // $0.001 a token: each call may cost about $0.11.
-  RunSummary summary = start_and_run(*engine, fan_out("{usd: 0.25}"));
-  EXPECT_EQ(summary.status, RunStatus::kFailed);
-  EXPECT_EQ(server_.request_count(), 2u);
-  EXPECT_LE(summary.cost_usd, 0.25);
-  EXPECT_NE(summary.error.find("budget"), std::string::npos) << summary.error;
+  // $0.001 a token and about 110 tokens of worst case: $0.11 a call, so $2.80 holds 25 of them.
+  RunSummary summary = start_and_run(*engine, R"(
+name: spend
+models:
+  paid: {provider: openai, model: m, max_tokens: 100, price: {input: 1000, output: 1000}}
+defaults: {model: paid}
+budget: {usd: 2.80}
+steps:
+  each:
+    for_each: "{{ range(50) | list }}"
+    prompt: "Item {{ item }}"
+)");
+  // The answers are short (about $0.01 each): all fit, but never more than 25 at once.
+  EXPECT_EQ(summary.status, RunStatus::kSucceeded) << summary.error;
+  EXPECT_EQ(server_.request_count(), 50u);
+  EXPECT_LE(summary.cost_usd, 2.80);
+  EXPECT_LE(server_.max_in_flight(), 25u);
+  EXPECT_GE(server_.max_in_flight(), 20u);
+}
+
+TEST_F(BudgetTest, TheRunPausesAtItsBudgetAndGoesOnWhenItIsRaised) {
+  auto engine = open();
+  std::string run_id = start(*engine, R"(
+name: spend
+models:
+  paid: {provider: openai, model: m, max_tokens: 100, price: {input: 1000, output: 1000}}
+defaults: {model: paid}
+budget: {tokens: 300}
+steps:
+  each:
+    for_each: "{{ range(20) | list }}"
+    prompt: "Item {{ item }}"
+  after: {value: "{{ each.output | length }}"}
+)");
+  RunSummary paused = run(*engine, run_id);
+  ASSERT_EQ(paused.status, RunStatus::kWaiting) << paused.error;
+  const std::size_t sent = server_.request_count();
+  EXPECT_GT(sent, 0u);
+  EXPECT_LT(sent, 20u);
+  EXPECT_LE(paused.usage.input_tokens + paused.usage.output_tokens, 300);
+  EXPECT_TRUE(paused.waiting.empty());
+  ASSERT_FALSE(paused.over_budget.empty());
+  RunDetail details = detail(*engine, run_id);
+  const StepInfo* waiting = find_step(details, "each", 19);
+  ASSERT_NE(waiting, nullptr);
+  EXPECT_EQ(waiting->status, "waiting");
+  EXPECT_NE(waiting->result_json.find("budget: this call could use up to"), std::string::npos)
+      << waiting->result_json;
+  // It waits for money, not for a decision.
+  Status decided = engine->decide(run_id, paused.over_budget.front(), Decision{});
+  ASSERT_FALSE(decided);
+  EXPECT_NE(decided.error().message().find("--budget-usd"), std::string::npos);
+
+  ASSERT_TRUE(engine->set_budget(run_id, BudgetLimits{std::nullopt, 10'000}));
+  RunSummary finished = run(*engine, run_id);
+  ASSERT_EQ(finished.status, RunStatus::kSucceeded) << finished.error;
+  EXPECT_EQ(server_.request_count(), 20u);  // nothing that was answered is asked again
+  EXPECT_EQ(finished.outputs_json, "{}");
+}
+
+TEST_F(BudgetTest, ARunBudgetNeedsWhatAWorkflowBudgetNeeds) {
+  auto engine = open();
+  std::string run_id = start(*engine, R"(
+name: free
+models:
+  open: {provider: openai, model: my-own-model}
+steps:
+  x: {model: open, prompt: hi}
+)");
+  Status refused = engine->set_budget(run_id, BudgetLimits{1.0, std::nullopt});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("model 'open' has no price"), std::string::npos)
+      << refused.error().message();
+  EXPECT_FALSE(engine->set_budget(run_id, BudgetLimits{-1.0, std::nullopt}));
 }
 
 TEST_F(BudgetTest, ReservationsAreReleasedWhenCallsEnd) {
