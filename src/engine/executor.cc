@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 #include "src/engine/clock.h"
@@ -127,12 +129,18 @@ Status RunExecutor::restore() {
   }
   attempts_made_ = std::move(attempts_made);
   total_usage(attempts, *workflow_, run_);
+  restore_prompt_progress(attempts);
 
   BATON_ASSIGN_OR_RETURN(std::vector<store::StepRecord> records, services_.journal->steps(run_.id));
   if (!attempts_made_.empty() || !records.empty()) resumed_ = true;
   for (store::StepRecord& record : records) {
     auto index = workflow_->step_index.find(record.step_id);
-    if (index == workflow_->step_index.end() || !is_finished(record.status)) continue;
+    if (index == workflow_->step_index.end()) continue;
+    if (record.status == StepStatus::kFailed || record.status == StepStatus::kCancelled)
+      failed_before_[{record.step_id, record.item}] = record.ended_ms;
+    if (record.status == StepStatus::kWaiting)
+      waiting_records_[{record.step_id, record.item}] = record.result_json;
+    if (!is_finished(record.status)) continue;
     if (record.item >= 0) {
       kept_items_[{index->second, record.item}] = std::move(record);
       continue;
@@ -266,6 +274,11 @@ void RunExecutor::cancel_in_flight() {
         if (provider) (*provider)->cancel(unit.handle_id);
       } else if (unit.handle == Handle::kProcess) {
         services_.processes->cancel(unit.handle_id);
+        if (unit.pending) {  // an output check: its answer file goes with it
+          std::error_code ignored;
+          std::filesystem::remove(unit.pending->answer_file, ignored);
+          unit.pending.reset();
+        }
       } else if (unit.handle == Handle::kTimer) {
         services_.loop->cancel_timer(unit.handle_id);
       }

@@ -25,7 +25,7 @@ std::int64_t estimated_prompt_tokens(const std::vector<providers::ChatMessage>& 
 std::optional<std::string> RunExecutor::reserve_budget(Unit& unit, const lang::Model& model) {
   const lang::Budget& budget = workflow_->budget;
   if (!budget.usd && !budget.tokens) return std::nullopt;
-  std::int64_t input = estimated_prompt_tokens(unit.messages);
+  std::int64_t input = estimated_prompt_tokens(conversation(unit));
   std::int64_t output = model.max_tokens.value_or(0);  // start_run insists on max_tokens
   double usd = call_cost_usd(model, input, output);
   if (budget.tokens) {
