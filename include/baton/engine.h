@@ -43,8 +43,8 @@ struct EngineOptions {
 
 // One event of a run, as journaled. `data_json` is a JSON object whose fields depend on `type`:
 // run_started, run_resumed, step_started, step_succeeded, step_failed, step_skipped,
-// step_waiting, attempt_failed, step_decided, run_waiting, run_succeeded, run_failed,
-// run_cancelled, cancel_requested, budget_set.
+// step_waiting, attempt_failed, attempt_rejected, step_decided, run_waiting, run_succeeded,
+// run_failed, run_cancelled, cancel_requested, budget_set.
 struct Event {
   std::string run_id;
   std::int64_t seq = 0;
@@ -80,6 +80,8 @@ struct RunSummary {
 struct AttemptInfo {
   int number = 1;
   std::string kind;  // "model" | "process" | "handler"
+  // Why it was made: "first" | "retry" | "repair" | "fallback"
+  std::string purpose;
   std::string model;
   std::string status;  // "running" | "succeeded" | "failed" | "interrupted"
   std::string request_json;
@@ -88,6 +90,9 @@ struct AttemptInfo {
   std::int64_t started_ms = 0;
   std::int64_t ended_ms = 0;
   Usage usage;
+  // When an output contract rejected the answer: why (what the model was told), and the answer.
+  std::string feedback;
+  std::string answer;
 };
 
 struct StepInfo {
@@ -185,7 +190,9 @@ class Engine {
   // Sets the budget of a run that has not ended, from its next run(): how a run paused at its
   // budget (waiting, a step's result {"budget": why}) goes on. Journaled as a budget_set event.
   Status set_budget(std::string_view run_id, const BudgetLimits& limits);
-  // Records a human's answer for a waiting step ("step" or "step[item]").
+  // Records a human's answer for a waiting step ("step" or "step[item]"). A prompt step that
+  // waits (on_failure: ask) needs an approval with a value, the answer to use, which must pass
+  // the step's schema and pattern: kInvalidInput says why when it does not.
   Status decide(std::string_view run_id, std::string_view step, const Decision& decision);
 
   // Accept a full id or a unique prefix of one.

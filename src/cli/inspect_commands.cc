@@ -67,18 +67,24 @@ ordered_json summary_json(const RunSummary& run) {
 ordered_json step_json(const StepInfo& step) {
   ordered_json attempts = ordered_json::array();
   for (const AttemptInfo& attempt : step.attempts) {
-    attempts.push_back({{"number", attempt.number},
-                        {"kind", attempt.kind},
-                        {"model", attempt.model},
-                        {"status", attempt.status},
-                        {"request", parse_or_text(attempt.request_json)},
-                        {"response", parse_or_text(attempt.response_json)},
-                        {"error", attempt.error},
-                        {"started_ms", attempt.started_ms},
-                        {"ended_ms", attempt.ended_ms},
-                        {"usage",
-                         {{"input_tokens", attempt.usage.input_tokens},
-                          {"output_tokens", attempt.usage.output_tokens}}}});
+    ordered_json entry = {{"number", attempt.number},
+                          {"kind", attempt.kind},
+                          {"purpose", attempt.purpose},
+                          {"model", attempt.model},
+                          {"status", attempt.status},
+                          {"request", parse_or_text(attempt.request_json)},
+                          {"response", parse_or_text(attempt.response_json)},
+                          {"error", attempt.error},
+                          {"started_ms", attempt.started_ms},
+                          {"ended_ms", attempt.ended_ms},
+                          {"usage",
+                           {{"input_tokens", attempt.usage.input_tokens},
+                            {"output_tokens", attempt.usage.output_tokens}}}};
+    if (!attempt.feedback.empty()) {
+      entry["feedback"] = attempt.feedback;
+      entry["answer"] = attempt.answer;
+    }
+    attempts.push_back(std::move(entry));
   }
   ordered_json json = {{"step", step.id}};
   if (step.item >= 0) json["item"] = step.item;
@@ -96,6 +102,16 @@ std::string indented_json(const std::string& text, std::size_t margin) {
   std::string pretty = dump(parse_or_text(text), 2);
   std::string result;
   for (char c : pretty) {
+    result += c;
+    if (c == '\n') result.append(margin, ' ');
+  }
+  return result;
+}
+
+// Text whose lines after the first are indented by `margin` spaces.
+std::string indented(const std::string& text, std::size_t margin) {
+  std::string result;
+  for (char c : text) {
     result += c;
     if (c == '\n') result.append(margin, ' ');
   }
@@ -129,11 +145,17 @@ void print_step_detail(const StepInfo& step) {
              step.error.empty() ? "" : "\n  error: " + step.error);
   if (!step.result_json.empty()) fmt::print("  result: {}\n", indented_json(step.result_json, 2));
   for (const AttemptInfo& attempt : step.attempts) {
-    fmt::print("  attempt {} ({}{}): {} {}  {}+{} tokens\n", attempt.number, attempt.kind,
-               attempt.model.empty() ? "" : " " + attempt.model, attempt.status,
+    fmt::print("  attempt {} ({}{}{}): {} {}  {}+{} tokens\n", attempt.number, attempt.kind,
+               attempt.model.empty() ? "" : " " + attempt.model,
+               attempt.purpose.empty() ? "" : ", " + attempt.purpose, attempt.status,
                duration(attempt.started_ms, attempt.ended_ms), attempt.usage.input_tokens,
                attempt.usage.output_tokens);
-    if (!attempt.error.empty()) fmt::print("    error: {}\n", attempt.error);
+    if (!attempt.feedback.empty()) {
+      fmt::print("    rejected: {}\n", indented(attempt.feedback, 6));
+      fmt::print("    answer: {}\n", indented(attempt.answer, 6));
+    } else if (!attempt.error.empty()) {
+      fmt::print("    error: {}\n", attempt.error);
+    }
     if (!attempt.request_json.empty())
       fmt::print("    request: {}\n", indented_json(attempt.request_json, 4));
     if (!attempt.response_json.empty())
@@ -183,6 +205,12 @@ int show_run(const InspectOptions& options) {
     fmt::print("  {:<28} {:<10} {:>7}  {} attempt(s){}\n", label(*step), step->status,
                duration(step->started_ms, step->ended_ms), step->attempts.size(),
                step->error.empty() ? "" : "  " + step->error);
+    // Rejected answers, so that a repaired step does not hide what went wrong first.
+    for (const AttemptInfo& attempt : step->attempts) {
+      if (attempt.feedback.empty()) continue;
+      std::string first_line = attempt.feedback.substr(0, attempt.feedback.find('\n'));
+      fmt::print("    attempt {} ({}) rejected: {}\n", attempt.number, attempt.model, first_line);
+    }
   }
   return kExitOk;
 }

@@ -77,6 +77,11 @@ void LiveView::on_event(const Event& event) {
       detail += fmt::format(", retrying in {}", seconds(data["retry_in_ms"].get<std::int64_t>()));
     if (event.type == "step_waiting" && data.contains("question"))
       detail += ": " + data["question"].get<std::string>();
+    if (event.type == "attempt_rejected") {
+      detail +=
+          fmt::format(" (attempt {}, {}): {}; next: {}", data.value("attempt", 0),
+                      data.value("model", ""), data.value("feedback", ""), data.value("next", ""));
+    }
     fmt::print("{} {}{}\n", label, state, detail);
     std::fflush(stdout);
     return;
@@ -85,8 +90,10 @@ void LiveView::on_event(const Event& event) {
   if (added) lines_.push_back(Line{label, "", event.time_ms, 0, 0});
   Line& line = lines_[found->second];
   if (event.type == "step_started" && line.started_ms == 0) line.started_ms = event.time_ms;
-  if (event.type != "attempt_failed") line.state = state;
+  if (event.type != "attempt_failed" && event.type != "attempt_rejected") line.state = state;
   if (event.type == "attempt_failed") line.state = "retrying";
+  if (event.type == "attempt_rejected")
+    line.state = data.value("next", "") == "repair" ? "repairing" : "rejected";
   if (data.contains("elapsed_ms")) {
     line.ended_ms = event.time_ms;
     line.started_ms = event.time_ms - data["elapsed_ms"].get<std::int64_t>();

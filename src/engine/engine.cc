@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "src/base/event_loop.h"
+#include "src/engine/answer_contract.h"
 #include "src/engine/budget_event.h"
 #include "src/engine/clock.h"
 #include "src/engine/estimate.h"
@@ -417,6 +418,21 @@ Status Engine::decide(std::string_view run_id, std::string_view step, const Deci
   }
   if (!decision.value_json.empty() && !lang::value_from_json(decision.value_json)) {
     return invalid_input("the value is not JSON: " + decision.value_json);
+  }
+  BATON_ASSIGN_OR_RETURN(auto workflow, state.workflow_of(run));
+  const lang::Step* spec = workflow->find_step(label.id);
+  if (spec != nullptr && spec->prompt() != nullptr && decision.approved) {
+    if (decision.value_json.empty()) {
+      return invalid_input("step '" + std::string(step) +
+                           "' is a prompt step: approving it needs the answer to use, given "
+                           "with --value (or --edit)");
+    }
+    Result<lang::Value> checked = engine::check_answer(
+        spec->prompt()->output, engine::answer_from_value_json(decision.value_json));
+    if (!checked) {
+      return invalid_input("the value does not pass the output contract of step '" +
+                           std::string(step) + "': " + checked.error().message());
+    }
   }
   store::DecisionRecord record;
   record.step_id = label.id;

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
+#include "src/engine/budget_event.h"
 #include "src/engine/clock.h"
 #include "src/engine/render.h"
 #include "src/engine/run_records.h"
@@ -128,12 +131,19 @@ Status RunExecutor::restore() {
   attempts_made_ = std::move(attempts_made);
   total_usage(attempts, *workflow_, run_);
   BATON_TRY(restore_budget());
+  restore_prompt_progress(attempts);
 
   BATON_ASSIGN_OR_RETURN(std::vector<store::StepRecord> records, services_.journal->steps(run_.id));
   if (!attempts_made_.empty() || !records.empty()) resumed_ = true;
   for (store::StepRecord& record : records) {
     auto index = workflow_->step_index.find(record.step_id);
-    if (index == workflow_->step_index.end() || !is_finished(record.status)) continue;
+    if (index == workflow_->step_index.end()) continue;
+    if (record.status == StepStatus::kFailed || record.status == StepStatus::kCancelled)
+      failed_before_[{record.step_id, record.item}] = record.ended_ms;
+    // A step paused at the budget tries its call again; one that asked the conductor waits on.
+    if (record.status == StepStatus::kWaiting && !waits_for_budget(record))
+      waiting_records_[{record.step_id, record.item}] = record.result_json;
+    if (!is_finished(record.status)) continue;
     if (record.item >= 0) {
       kept_items_[{index->second, record.item}] = std::move(record);
       continue;
@@ -268,6 +278,11 @@ void RunExecutor::cancel_in_flight() {
         if (provider) (*provider)->cancel(unit.handle_id);
       } else if (unit.handle == Handle::kProcess) {
         services_.processes->cancel(unit.handle_id);
+        if (unit.pending) {  // an output check: its answer file goes with it
+          std::error_code ignored;
+          std::filesystem::remove(unit.pending->answer_file, ignored);
+          unit.pending.reset();
+        }
       } else if (unit.handle == Handle::kTimer) {
         services_.loop->cancel_timer(unit.handle_id);
       }

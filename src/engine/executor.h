@@ -59,6 +59,28 @@ class RunExecutor {
   enum class Phase : std::uint8_t { kPending, kInFlight, kBackoff, kWaiting, kDone };
   enum class Handle : std::uint8_t { kNone, kModel, kProcess, kTimer };
 
+  // A rejected answer and why, sent back to the model with its next call.
+  struct RepairTurn {
+    std::string answer;
+    std::string feedback;
+  };
+
+  // A model's answer while its check command runs.
+  struct PendingAnswer {
+    providers::ModelReply reply;
+    std::string response_json;
+    lang::Value json;
+    std::string answer_file;  // $BATON_ANSWER_FILE, removed when the check ends
+  };
+
+  // How far an unfinished prompt unit got in earlier processes, from its attempts.
+  struct PromptProgress {
+    std::string model;  // of the last model attempt
+    int repairs = 0;    // made on that model
+    std::optional<RepairTurn> turn;
+    bool rejected_last = false;  // the last attempt's answer was rejected
+  };
+
   // A step, or one item of a for_each step.
   struct Unit {
     std::size_t step = 0;
@@ -80,6 +102,11 @@ class RunExecutor {
     std::string handler_input;         // JSON, for a call step
     std::int64_t reserved_tokens = 0;  // against the budget, while a model call is in flight
     double reserved_usd = 0;
+    // Output contracts (executor_contracts.cc)
+    std::string purpose;  // of the next attempt; "" for a retry
+    int repairs = 0;      // on the current model
+    std::optional<RepairTurn> repair_turn;
+    std::optional<PendingAnswer> pending;
   };
 
   struct StepRun {
@@ -135,7 +162,25 @@ class RunExecutor {
   void run_command(UnitRef ref);
   void on_command_result(UnitRef ref, Result<tools::ProcessResult> result);
   void start_human(UnitRef ref, const lang::Context& context);
+  void wait_for_human(UnitRef ref, std::string record_json);
   bool answer_if_decided(UnitRef ref);
+  // executor_contracts.cc: a model's answer against the step's output contract
+  std::vector<providers::ChatMessage> conversation(const Unit& unit) const;
+  void on_model_answer(UnitRef ref, providers::ModelReply reply, std::string response_json);
+  void start_check(UnitRef ref, PendingAnswer pending);
+  void on_check_result(UnitRef ref, Result<tools::ProcessResult> result);
+  void accept_answer(UnitRef ref, const providers::ModelReply& reply, std::string response_json,
+                     lang::Value json);
+  void reject_answer(UnitRef ref, const providers::ModelReply& reply, std::string response_json,
+                     std::string feedback);
+  void after_rejection(UnitRef ref, RepairTurn rejected, bool replaying);
+  void switch_to_fallback(Unit& unit);
+  bool has_fallback(const Unit& unit) const;
+  void fail_prompt(UnitRef ref, std::string error, std::string last_answer);
+  void ask_for_answer(UnitRef ref, const std::string& why, const std::string& last_answer);
+  void decide_prompt(UnitRef ref, const store::DecisionRecord& decision);
+  bool resume_prompt(UnitRef ref);
+  void restore_prompt_progress(const std::vector<store::AttemptRecord>& attempts);
   void start_call(UnitRef ref, const lang::Context& context);  // executor_call.cc
   void call_handler(UnitRef ref);
   // executor_budget.cc
@@ -161,8 +206,13 @@ class RunExecutor {
   std::vector<std::vector<std::size_t>> dependents_;
   std::map<std::pair<std::string, int>, store::DecisionRecord> decisions_;
   lang::Context context_;
-  std::map<std::pair<std::size_t, int>, store::StepRecord> kept_items_;  // for_each items done
-  std::map<std::pair<std::string, int>, int> attempts_made_;             // by earlier processes
+  std::map<std::pair<std::size_t, int>, store::StepRecord> kept_items_;    // for_each items done
+  std::map<std::pair<std::string, int>, int> attempts_made_;               // by earlier processes
+  std::map<std::pair<std::string, int>, PromptProgress> prompt_progress_;  // by earlier processes
+  std::map<std::pair<std::string, int>, std::string> waiting_records_;     // waiting units' JSON
+  // Units that failed in an earlier process, and when: they run again from the start, and a
+  // decision older than the failure is not an answer to the new question.
+  std::map<std::pair<std::string, int>, std::int64_t> failed_before_;
   std::deque<std::size_t> ready_steps_;
   std::deque<UnitRef> ready_;
   std::vector<UnitRef> deferred_;      // ready, but over a concurrency limit

@@ -15,7 +15,7 @@ namespace baton::engine {
 RunExecutor::BudgetVerdict RunExecutor::reserve_budget(Unit& unit, const lang::Model& model,
                                                        std::string& why) {
   if (!budget_.usd && !budget_.tokens) return BudgetVerdict::kReserved;
-  const std::int64_t input = estimated_prompt_tokens(unit.messages);
+  const std::int64_t input = estimated_prompt_tokens(conversation(unit));
   const std::int64_t output = model.max_tokens.value_or(0);  // start_run insists on max_tokens
   const double usd = call_cost_usd(model, input, output);
   const std::int64_t spent_tokens = run_.input_tokens + run_.output_tokens;

@@ -21,6 +21,7 @@ void RunExecutor::start_call(UnitRef ref, const lang::Context& context) {
   Unit& unit = unit_at(ref);
   unit.handler_input = to_json_text(input);
   unit.attempts = attempts_made_[{step_of(ref).id, unit.item}];
+  unit.purpose = "first";
   launch(ref);
 }
 

@@ -152,6 +152,8 @@ void RunExecutor::start_prompt(UnitRef ref, const lang::Context& context) {
   Unit& unit = unit_at(ref);
   unit.messages = std::move(*messages);
   unit.attempts = attempts_made_[{step_of(ref).id, unit.item}];
+  if (resume_prompt(ref)) return;
+  unit.purpose = "first";
   launch(ref);
 }
 
@@ -168,7 +170,7 @@ void RunExecutor::call_model(UnitRef ref) {
   call.model = model;
   call.step_id = spec.id;
   call.item = unit.item;
-  call.messages = unit.messages;
+  call.messages = conversation(unit);
   call.timeout = spec.timeout.value_or(workflow_->defaults.timeout.value_or(kDefaultModelTimeout));
   std::string why;
   switch (reserve_budget(unit, *model, why)) {
@@ -182,7 +184,7 @@ void RunExecutor::call_model(UnitRef ref) {
       return;
   }
 
-  begin_attempt(unit, "model", model->name, messages_json(unit.messages));
+  begin_attempt(unit, "model", model->name, messages_json(call.messages));
   ++in_flight_;
   ++model_in_flight_[model->name];
   unit.phase = Phase::kInFlight;
@@ -203,18 +205,7 @@ void RunExecutor::on_model_outcome(UnitRef ref, providers::ModelOutcome outcome)
   unit.attempt.request_json = std::move(outcome.request_json);
 
   if (outcome.reply) {
-    const providers::ModelReply& reply = *outcome.reply;
-    end_attempt(unit, AttemptStatus::kSucceeded, std::move(outcome.response_body), "",
-                reply.usage.input_tokens, reply.usage.output_tokens, model);
-    lang::ValueDict usage;
-    usage.set("input_tokens", lang::Value(reply.usage.input_tokens));
-    usage.set("output_tokens", lang::Value(reply.usage.output_tokens));
-    lang::ValueDict result;
-    result.set("output", lang::Value(reply.text));
-    result.set("json", parsed_json_or_none(reply.text));
-    result.set("usage", lang::Value(std::move(usage)));
-    result.set("model", lang::Value(model->name));
-    finish_unit(ref, StepStatus::kSucceeded, lang::Value(std::move(result)), "");
+    on_model_answer(ref, std::move(*outcome.reply), std::move(outcome.response_body));
     return;
   }
 
@@ -237,17 +228,15 @@ void RunExecutor::on_model_outcome(UnitRef ref, providers::ModelOutcome outcome)
     retry_later(ref, delay, message);
     return;
   }
-  const lang::Model* primary = workflow_->find_model(spec.prompt()->model);
-  if (primary != nullptr && unit.model_index < primary->fallback.size()) {
-    ++unit.model_index;
-    unit.model_attempts = 0;
+  if (has_fallback(unit)) {
+    switch_to_fallback(unit);
     emit("attempt_failed", spec.id, unit.item,
          "{\"error\":" + json_string(message) +
              ",\"fallback\":" + json_string(current_model(unit)->name) + "}");
     launch(ref);
     return;
   }
-  finish_unit(ref, StepStatus::kFailed, lang::Value::none(), message);
+  fail_prompt(ref, message, unit.repair_turn ? unit.repair_turn->answer : "");
 }
 
 void RunExecutor::retry_later(UnitRef ref, milliseconds delay, const std::string& error) {
@@ -278,6 +267,8 @@ void RunExecutor::begin_attempt(Unit& unit, std::string kind, std::string model,
   attempt.number = unit.attempts;
   attempt.kind = std::move(kind);
   attempt.model = std::move(model);
+  attempt.purpose = unit.purpose.empty() ? "retry" : std::move(unit.purpose);
+  unit.purpose.clear();
   attempt.request_json = std::move(request_json);
   attempt.started_ms = now_ms();
   check(services_.journal->add_attempt(run_.id, attempt));
@@ -341,6 +332,7 @@ void RunExecutor::start_command(UnitRef ref, const lang::Context& context) {
   Unit& unit = unit_at(ref);
   unit.command = std::move(spec);
   unit.attempts = attempts_made_[{step.id, unit.item}];
+  unit.purpose = "first";
   launch(ref);
 }
 
@@ -415,6 +407,12 @@ void RunExecutor::start_human(UnitRef ref, const lang::Context& context) {
     finish_unit(ref, StepStatus::kFailed, lang::Value::none(), error.to_string());
     return;
   }
+  wait_for_human(
+      ref, "{\"question\":" + json_string(*question) + ",\"show\":" + json_string(*show) + "}");
+}
+
+// `record_json` is what the conductor is shown: {"question": ..., "show": ...}.
+void RunExecutor::wait_for_human(UnitRef ref, std::string record_json) {
   Unit& unit = unit_at(ref);
   unit.phase = Phase::kWaiting;
   ++waiting_;
@@ -425,9 +423,9 @@ void RunExecutor::start_human(UnitRef ref, const lang::Context& context) {
   record.step_id = id;
   record.item = unit.item;
   record.status = StepStatus::kWaiting;
-  record.result_json =
-      "{\"question\":" + json_string(*question) + ",\"show\":" + json_string(*show) + "}";
+  record.result_json = std::move(record_json);
   record.started_ms = unit.started_ms;
+  record.attempts = unit.attempts;
   check(services_.journal->put_step(run_.id, record));
   emit("step_waiting", id, unit.item, record.result_json);
 }
@@ -437,6 +435,13 @@ bool RunExecutor::answer_if_decided(UnitRef ref) {
   auto found = decisions_.find({step_of(ref).id, unit.item});
   if (found == decisions_.end()) return false;
   const store::DecisionRecord& decision = found->second;
+  if (step_of(ref).kind == lang::StepKind::kPrompt) {
+    auto failed = failed_before_.find(found->first);
+    if (failed != failed_before_.end() && decision.decided_ms <= failed->second) return false;
+    --waiting_;
+    decide_prompt(ref, decision);
+    return true;
+  }
   lang::Value value =
       decision.value_json.empty() ? lang::Value::none() : parsed_json_or_none(decision.value_json);
   lang::ValueDict result;

@@ -183,6 +183,9 @@ RunDetail to_detail(RunSummary summary, const store::RunRecord& run, const lang:
       AttemptInfo a;
       a.number = attempt.number;
       a.kind = attempt.kind;
+      a.purpose = attempt.purpose;
+      a.feedback = attempt.feedback;
+      a.answer = attempt.answer;
       a.model = attempt.model;
       a.status = std::string(store::attempt_status_name(attempt.status));
       a.request_json = attempt.request_json;

@@ -214,6 +214,18 @@ std::optional<Milliseconds> LoadContext::duration(const YamlNode& node, std::str
   return value;
 }
 
+std::optional<int> LoadContext::repair_count(const YamlNode& node, std::string_view what) {
+  auto count = integer(node, what);
+  if (!count) return std::nullopt;
+  if (*count < 0 || *count > kMaxRepairs) {
+    error(node, fmt::format("{} must be an integer from 0 to {} (how many times a rejected "
+                            "answer is sent back to the model)",
+                            what, kMaxRepairs));
+    return std::nullopt;
+  }
+  return static_cast<int>(*count);
+}
+
 std::optional<RetryPolicy> LoadContext::retry(const YamlNode& node, std::string_view what) {
   RetryPolicy policy;
   if (node.is_scalar()) {

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -40,12 +42,16 @@ class LoadContext {
   // Reports duplicate keys only; for mappings whose keys are names (steps, inputs, env).
   bool check_names(const YamlNode& node, std::string_view what);
 
+  static constexpr int kMaxRepairs = 20;
+
   std::optional<std::string> string(const YamlNode& node, std::string_view what);
   std::optional<double> number(const YamlNode& node, std::string_view what);
   std::optional<std::int64_t> integer(const YamlNode& node, std::string_view what);
   std::optional<bool> boolean(const YamlNode& node, std::string_view what);
   std::optional<Milliseconds> duration(const YamlNode& node, std::string_view what);
   std::optional<RetryPolicy> retry(const YamlNode& node, std::string_view what);
+  // How many times a rejected answer is sent back for repair: an integer in 0..kMaxRepairs.
+  std::optional<int> repair_count(const YamlNode& node, std::string_view what);
   // A list of strings (identifiers when `identifiers`).
   std::optional<std::vector<std::string>> string_list(const YamlNode& node, std::string_view what);
 
@@ -59,11 +65,18 @@ class LoadContext {
   // The node of `key` in a mapping (the first one), or nullptr.
   static const YamlNode* find(const YamlNode& mapping, std::string_view key);
 
+  // Schemas compiled while loading this file, by their JSON text, so that steps sharing a
+  // schema compile it once.
+  std::unordered_map<std::string, std::shared_ptr<const contracts::Schema>>& schema_cache() {
+    return schema_cache_;
+  }
+
  private:
   std::string_view source_;
   std::string file_;
   ScalarPositions positions_;
   std::vector<Diagnostic> diagnostics_;
+  std::unordered_map<std::string, std::shared_ptr<const contracts::Schema>> schema_cache_;
 };
 
 // [A-Za-z_][A-Za-z0-9_]*

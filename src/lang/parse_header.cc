@@ -276,7 +276,9 @@ void parse_models(LoadContext& context, const YamlNode& node, Workflow& workflow
 
 void parse_defaults(LoadContext& context, const YamlNode& node, Workflow& workflow) {
   if (node.is_null()) return;
-  if (!context.check_mapping(node, "defaults", {"model", "retry", "timeout", "system"})) return;
+  if (!context.check_mapping(node, "defaults", {"model", "retry", "timeout", "system", "repair"})) {
+    return;
+  }
   Defaults& defaults = workflow.defaults;
   if (const YamlNode* value = LoadContext::find(node, "model")) {
     if (auto name = context.string(*value, "defaults.model")) {
@@ -295,6 +297,9 @@ void parse_defaults(LoadContext& context, const YamlNode& node, Workflow& workfl
   }
   if (const YamlNode* value = LoadContext::find(node, "timeout")) {
     defaults.timeout = context.duration(*value, "defaults.timeout");
+  }
+  if (const YamlNode* value = LoadContext::find(node, "repair")) {
+    defaults.repair = context.repair_count(*value, "defaults.repair").value_or(0);
   }
   if (const YamlNode* value = LoadContext::find(node, "system")) {
     defaults.system = context.template_text(*value, "defaults.system");

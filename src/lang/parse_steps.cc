@@ -11,9 +11,10 @@
 namespace baton::lang {
 namespace {
 
-const std::vector<std::string> kCommonKeys = {"description", "needs", "when",    "for_each",
-                                              "as",          "retry", "timeout", "output"};
-const std::vector<std::string> kPromptKeys = {"prompt", "messages", "model", "system"};
+const std::vector<std::string> kCommonKeys = {"description", "needs", "when",   "for_each",
+                                              "as",          "retry", "timeout"};
+const std::vector<std::string> kPromptKeys = {"prompt", "messages", "model",     "system",
+                                              "output", "repair",   "on_failure"};
 const std::vector<std::string> kRunKeys = {"run", "stdin", "env", "cwd"};
 const std::vector<std::string> kHumanKeys = {"human", "show", "input"};
 const std::vector<std::string> kValueKeys = {"value"};
@@ -80,6 +81,7 @@ class StepParser {
   void check_keys(const YamlNode& node, StepKind kind);
   std::optional<LocatedTemplate> text(const YamlNode& node, const std::string& what);
   std::optional<PromptStep> prompt(const YamlNode& key, const YamlNode& node);
+  void contract(const YamlNode& node, PromptStep& step);
   std::optional<RunStep> run(const YamlNode& node);
   std::optional<HumanStep> human(const YamlNode& node);
   std::optional<CallStep> call(const YamlNode& node);
@@ -200,7 +202,50 @@ std::optional<PromptStep> StepParser::prompt(const YamlNode& key, const YamlNode
     context_.error(key, fmt::format("{} has no model: set 'model' on it or defaults.model", what_));
     ok_ = false;
   }
+  contract(node, step);
   return step;
+}
+
+// `output`, `repair` and `on_failure`: what the answer must satisfy, and what to do when it
+// does not.
+void StepParser::contract(const YamlNode& node, PromptStep& step) {
+  const YamlNode* output = LoadContext::find(node, "output");
+  if (output != nullptr) {
+    TemplateParser parse = [this](const YamlNode& at, const std::string& what) {
+      return text(at, what);
+    };
+    std::optional<OutputContract> parsed = parse_output_contract(context_, *output, path_, parse);
+    if (parsed) {
+      step.output = std::move(*parsed);
+    } else {
+      ok_ = false;
+    }
+  }
+  step.repair = workflow_.defaults.repair;
+  if (const YamlNode* repair = LoadContext::find(node, "repair")) {
+    std::optional<int> count = context_.repair_count(*repair, path_ + ".repair");
+    if (!count) {
+      ok_ = false;
+    } else if (output == nullptr && *count > 0) {
+      context_.error(*repair, fmt::format("{} has 'repair' but no 'output' contract: there is "
+                                          "nothing to repair",
+                                          what_));
+      ok_ = false;
+    } else {
+      step.repair = *count;
+    }
+  }
+  if (const YamlNode* on_failure = LoadContext::find(node, "on_failure")) {
+    if (on_failure->is_scalar() && on_failure->value == "fail") {
+      step.on_failure = OnFailure::kFail;
+    } else if (on_failure->is_scalar() && on_failure->value == "ask") {
+      step.on_failure = OnFailure::kAsk;
+    } else {
+      context_.error(*on_failure, fmt::format("{}.on_failure must be 'fail' or 'ask'{}", path_,
+                                              did_you_mean(on_failure->value, {"fail", "ask"})));
+      ok_ = false;
+    }
+  }
 }
 
 std::optional<RunStep> StepParser::run(const YamlNode& node) {
@@ -466,12 +511,6 @@ std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
   if (const YamlNode* timeout = LoadContext::find(node, "timeout")) {
     step.timeout = context_.duration(*timeout, path_ + ".timeout");
     ok_ = ok_ && step.timeout.has_value();
-  }
-  if (const YamlNode* output = LoadContext::find(node, "output")) {
-    context_.error(*output, fmt::format("{}: output contracts ('output:') are not supported yet; "
-                                        "remove the key",
-                                        what_));
-    ok_ = false;
   }
 
   switch (step.kind) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -31,6 +33,18 @@ struct Scope {
   std::vector<std::string> step_ids;  // for did-you-mean
   std::vector<std::string> input_names;
 };
+
+// Parses a template of the step being parsed, checks what it reads, and reports problems;
+// `what` is the key under the step ("output.check").
+using TemplateParser =
+    std::function<std::optional<LocatedTemplate>(const YamlNode& node, const std::string& what)>;
+
+// A prompt step's `output:` mapping: the schema (inline, or a .json/.yaml file relative to the
+// workflow file) and pattern compiled, the check command's templates parsed with `text`.
+// `step_path` is "steps.<id>". Reports every problem; nullopt when there was one.
+std::optional<OutputContract> parse_output_contract(LoadContext& context, const YamlNode& node,
+                                                    const std::string& step_path,
+                                                    const TemplateParser& text);
 
 // Steps and outputs; `scope.steps` must already hold every step id.
 void parse_steps(LoadContext& context, const YamlNode& node, Scope& scope, Workflow& workflow);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -13,6 +14,11 @@
 #include "baton/error.h"
 #include "src/lang/template/template.h"
 #include "src/lang/template/value.h"
+
+namespace baton::contracts {
+class Schema;
+class Pattern;
+}  // namespace baton::contracts
 
 namespace baton::lang {
 
@@ -96,6 +102,7 @@ struct Model {
 struct Defaults {
   std::string model;  // empty: none
   std::optional<RetryPolicy> retry;
+  int repair = 0;  // repairs of a prompt step without `repair`
   std::optional<Milliseconds> timeout;
   std::optional<LocatedTemplate> system;
 };
@@ -115,11 +122,36 @@ struct Message {
   LocatedTemplate content;
 };
 
+// `output: {check: ...}`: a command that receives the answer on stdin (and in the file named by
+// $BATON_ANSWER_FILE) and passes it by exiting with 0.
+struct CheckCommand {
+  std::vector<LocatedTemplate> argv;     // a list: no shell
+  std::optional<LocatedTemplate> shell;  // a string: run by /bin/sh -c
+  std::optional<Milliseconds> timeout;   // none: no limit
+  SourceSpan span;
+};
+
+// A prompt step's `output:`: what its answer must satisfy, checked in this order; the first
+// that fails gives the feedback. Compiled when the workflow loads; immutable afterwards.
+struct OutputContract {
+  // Shared with the copies of the Workflow that hold this step (a Schema is move-only).
+  std::shared_ptr<const contracts::Schema> schema;
+  std::shared_ptr<const contracts::Pattern> pattern;
+  std::optional<CheckCommand> check;
+
+  bool empty() const { return !schema && !pattern && !check; }
+};
+
+enum class OnFailure { kFail, kAsk };
+
 struct PromptStep {
   std::string model;                      // resolved: the step's `model` or defaults.model
   std::optional<LocatedTemplate> prompt;  // exactly one of prompt and messages
   std::vector<Message> messages;
   std::optional<LocatedTemplate> system;  // the step's, else defaults.system
+  OutputContract output;
+  int repair = 0;  // re-prompts per model after a rejected answer: the step's, else defaults'
+  OnFailure on_failure = OnFailure::kFail;
 };
 
 struct RunStep {

@@ -75,6 +75,10 @@ struct AttemptRecord {
   int number = 1;     // 1, 2, ... within the step (and item)
   std::string kind;   // "model" | "process" | "handler"
   std::string model;  // for "model": the declared model name that was called
+  // Why it was made: "first", "retry" (after a transport failure, or an interrupted attempt),
+  // "repair" (re-prompted with the failure of a rejected answer), "fallback" (the first call of
+  // a fallback model); "" in journals written before this was recorded.
+  std::string purpose;
   AttemptStatus status = AttemptStatus::kRunning;
   std::string request_json;  // what was sent (a rendered request; never a credential)
   std::string response_json;
@@ -83,6 +87,10 @@ struct AttemptRecord {
   std::int64_t ended_ms = 0;
   std::int64_t input_tokens = 0;
   std::int64_t output_tokens = 0;
+  // A model's answer that an output contract rejected: why (the feedback sent back for repair)
+  // and the answer's text; both "" otherwise.
+  std::string feedback;
+  std::string answer;
 };
 
 struct DecisionRecord {
@@ -127,7 +135,7 @@ class Journal {
 
   // Records a new attempt and sets `attempt.id`.
   virtual Status add_attempt(std::string_view run_id, AttemptRecord& attempt) = 0;
-  // Rewrites the attempt with that id (status, response, error, end, tokens).
+  // Rewrites the attempt with that id (status, response, error, end, tokens, feedback, answer).
   virtual Status finish_attempt(std::string_view run_id, const AttemptRecord& attempt) = 0;
   // In the order they were added.
   virtual Result<std::vector<AttemptRecord>> attempts(std::string_view run_id) = 0;

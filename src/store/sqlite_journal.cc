@@ -215,6 +215,7 @@ class SqliteJournal final : public Journal {
     insert.bind_int(12, attempt.ended_ms);
     insert.bind_int(13, attempt.input_tokens);
     insert.bind_int(14, attempt.output_tokens);
+    insert.bind_text(15, attempt.purpose);
     BATON_TRY(in_context(write(insert), [&] {
       return "recording attempt " + std::to_string(attempt.number) + " of step " +
              step_label(attempt.step_id, attempt.item) + " of run " + in_quotes(run_id);
@@ -233,6 +234,8 @@ class SqliteJournal final : public Journal {
     update.bind_int(6, attempt.ended_ms);
     update.bind_int(7, attempt.input_tokens);
     update.bind_int(8, attempt.output_tokens);
+    update.bind_text(9, attempt.feedback);
+    update.bind_text(10, attempt.answer);
     const auto what = [&] {
       return "finishing attempt " + std::to_string(attempt.id) + " of run " + in_quotes(run_id);
     };

@@ -20,7 +20,7 @@ struct Migration {
 // - steps and decisions are WITHOUT ROWID: the key is the table, no second index to update.
 // - events.seq and attempts.id are plain INTEGER PRIMARY KEYs (max + 1), not AUTOINCREMENT,
 //   which would update sqlite_sequence on every insert.
-constexpr std::array<Migration, 2> kMigrations = {{
+constexpr std::array<Migration, 3> kMigrations = {{
     {"initial schema", R"sql(
 CREATE TABLE runs (
   id TEXT NOT NULL PRIMARY KEY,
@@ -121,6 +121,14 @@ CREATE TRIGGER events_are_not_updated BEFORE UPDATE ON events
   BEGIN SELECT RAISE(ABORT, 'events are append-only: they cannot be updated'); END;
 CREATE TRIGGER events_are_not_deleted BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'events are append-only: they cannot be deleted'); END;
+)sql"},
+    // Output contracts: why each attempt was made (first, retry, repair, fallback), and for an
+    // answer a contract rejected, the feedback and the answer, so that a resumed run repairs
+    // with what is left.
+    {"attempt purpose and contract feedback", R"sql(
+ALTER TABLE attempts ADD COLUMN purpose TEXT NOT NULL DEFAULT '';
+ALTER TABLE attempts ADD COLUMN feedback TEXT NOT NULL DEFAULT '';
+ALTER TABLE attempts ADD COLUMN answer TEXT NOT NULL DEFAULT '';
 )sql"},
 }};
 

@@ -58,16 +58,18 @@ constexpr const char* kSteps =
 
 constexpr const char* kAddAttempt =
     "INSERT INTO attempts (run_id, step_id, item, number, kind, model, status, request_json, "
-    "response_json, error, started_ms, ended_ms, input_tokens, output_tokens) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    "response_json, error, started_ms, ended_ms, input_tokens, output_tokens, purpose) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 // ?1 run id, ?2 attempt id; then the columns that finishing rewrites.
 constexpr const char* kFinishAttempt =
     "UPDATE attempts SET status = ?3, response_json = ?4, error = ?5, ended_ms = ?6, "
-    "input_tokens = ?7, output_tokens = ?8 WHERE id = ?2 AND run_id = ?1";
+    "input_tokens = ?7, output_tokens = ?8, feedback = ?9, answer = ?10 "
+    "WHERE id = ?2 AND run_id = ?1";
 // ?1 run id
 constexpr const char* kAttempts =
     "SELECT id, step_id, item, number, kind, model, status, request_json, response_json, "
-    "error, started_ms, ended_ms, input_tokens, output_tokens FROM attempts "
+    "error, started_ms, ended_ms, input_tokens, output_tokens, purpose, feedback, answer "
+    "FROM attempts "
     "WHERE run_id = ?1 ORDER BY id";
 
 constexpr const char* kPutDecision =
@@ -185,6 +187,9 @@ Result<AttemptRecord> read_attempt(const Statement& row) {
   attempt.ended_ms = row.column_int(11);
   attempt.input_tokens = row.column_int(12);
   attempt.output_tokens = row.column_int(13);
+  attempt.purpose = row.column_text(14);
+  attempt.feedback = row.column_text(15);
+  attempt.answer = row.column_text(16);
   return attempt;
 }
 

@@ -104,9 +104,11 @@ TEST_F(InspectCommandsTest, ShowGivesEveryAttemptWithPromptOutputErrorTimingAndT
   Outcome text = baton({"show", run, "first", "--db", db()});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_EQ(text.out.rfind("step first: succeeded\n", 0), 0u) << text.out;
-  EXPECT_NE(text.out.find("  attempt 1 (model fast): failed"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("  attempt 1 (model fast, first): failed"), std::string::npos)
+      << text.out;
   EXPECT_NE(text.out.find("    error: "), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("  attempt 2 (model fast): succeeded"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("  attempt 2 (model fast, retry): succeeded"), std::string::npos)
+      << text.out;
   EXPECT_NE(text.out.find("first about tea"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find(" tokens"), std::string::npos) << text.out;
 

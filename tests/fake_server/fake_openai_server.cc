@@ -346,7 +346,13 @@ Result<std::vector<ReplyRule>> parse_rules_json(std::string_view text) {
       }
       delay = std::chrono::milliseconds(item["delay_ms"].get<long long>());
     }
-    rules.push_back({item["match"].get<std::string>(), item["reply"].get<std::string>(), delay});
+    std::string model;
+    if (item.contains("model")) {
+      if (!item["model"].is_string()) return invalid_input("rules: model is a string");
+      model = item["model"].get<std::string>();
+    }
+    rules.push_back({item["match"].get<std::string>(), item["reply"].get<std::string>(), delay,
+                     std::move(model)});
   }
   return rules;
 }
@@ -440,7 +446,8 @@ struct FakeOpenAiServer::Impl {
       ++by_last_user_message[request->last_user_message];
       delay = latency;
       for (const ReplyRule& rule : rules) {
-        if (request->last_user_message.find(rule.match) != std::string::npos) {
+        if (request->last_user_message.find(rule.match) != std::string::npos &&
+            (rule.model.empty() || rule.model == request->model)) {
           reply = rule.reply;
           delay += rule.delay;
           break;

@@ -13,12 +13,22 @@
 
 namespace baton::fake {
 
-// A reply rule: when the last user message contains `match`, answer `reply`, `delay` after the
-// server's latency.
+// A reply rule: when the last user message contains `match` (and, when `model` is not empty,
+// the request is for that model), answer `reply`, `delay` after the server's latency.
 struct ReplyRule {
+  // Not an aggregate, so that rules may leave out the last fields without a warning.
+  ReplyRule(std::string match_text, std::string reply_text,
+            std::chrono::milliseconds reply_delay = std::chrono::milliseconds(0),
+            std::string model_name = "")
+      : match(std::move(match_text)),
+        reply(std::move(reply_text)),
+        delay(reply_delay),
+        model(std::move(model_name)) {}
+
   std::string match;
   std::string reply;
   std::chrono::milliseconds delay{0};
+  std::string model;
 };
 
 // One injected fault, consumed by one chat-completion request (in the order they were added).
@@ -46,7 +56,8 @@ struct Fault {
   static Fault cut() { return {Kind::kCut, 0, -1, std::chrono::milliseconds(0)}; }
 };
 
-// Parses [{"match": "...", "reply": "...", "delay_ms": N}, ...] (delay_ms optional);
+// Parses [{"match": "...", "reply": "...", "delay_ms": N, "model": "..."}, ...] (delay_ms and
+// model optional);
 // kInvalidInput when malformed.
 Result<std::vector<ReplyRule>> parse_rules_json(std::string_view text);
 

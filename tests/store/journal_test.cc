@@ -357,6 +357,7 @@ TEST_P(JournalTest, AttemptsAreAddedFinishedAndListedInOrder) {
   AttemptRecord first = attempt_of("outline", "model", "fast");
   first.request_json = R"({"prompt":"p"})";
   first.started_ms = 5;
+  first.purpose = "repair";
   AttemptRecord other = attempt_of("x", "process");
   AttemptRecord second = attempt_of("outline", "model", "smart");
   second.number = 2;
@@ -374,7 +375,10 @@ TEST_P(JournalTest, AttemptsAreAddedFinishedAndListedInOrder) {
   finished.ended_ms = 9;
   finished.input_tokens = 100;
   finished.output_tokens = 3;
-  finished.model = "ignored";  // not among the fields that finishing rewrites
+  finished.model = "ignored";    // not among the fields that finishing rewrites
+  finished.purpose = "ignored";  // nor this
+  finished.feedback = "your answer contains no valid JSON";
+  finished.answer = "broken";
   ASSERT_TRUE(journal_->finish_attempt("r1", finished));
 
   auto attempts = journal_->attempts("r1");
@@ -394,7 +398,11 @@ TEST_P(JournalTest, AttemptsAreAddedFinishedAndListedInOrder) {
   EXPECT_EQ(stored.ended_ms, 9);
   EXPECT_EQ(stored.input_tokens, 100);
   EXPECT_EQ(stored.output_tokens, 3);
+  EXPECT_EQ(stored.purpose, "repair");
+  EXPECT_EQ(stored.feedback, "your answer contains no valid JSON");
+  EXPECT_EQ(stored.answer, "broken");
   EXPECT_EQ((*attempts)[1].id, second.id);
+  EXPECT_EQ((*attempts)[1].feedback, "");
   EXPECT_EQ((*attempts)[1].status, AttemptStatus::kRunning);
 }
 
