@@ -90,6 +90,9 @@ struct Model {
   std::vector<std::string> fallback;  // declared model names, acyclic
   std::optional<Price> price;
   Value parameters = Value::none();  // a dict passed through to the provider, or none
+  // `cache:`: whether answers are kept in and taken from the response cache. Unset: cached
+  // when temperature is 0 or parameters has a seed (the answer is meant to be repeatable).
+  std::optional<bool> cache;
   SourceSpan span;
 };
 
@@ -120,6 +123,7 @@ struct PromptStep {
   std::optional<LocatedTemplate> prompt;  // exactly one of prompt and messages
   std::vector<Message> messages;
   std::optional<LocatedTemplate> system;  // the step's, else defaults.system
+  std::optional<bool> cache;              // `cache:`; wins over the model's
 };
 
 struct RunStep {
