@@ -138,6 +138,8 @@ class RunExecutor {
   bool answer_if_decided(UnitRef ref);
   void start_call(UnitRef ref, const lang::Context& context);  // executor_call.cc
   void call_handler(UnitRef ref);
+  // executor_cache.cc: marks the attempt answered by the response cache and zeroes its usage
+  void mark_cached(Unit& unit, providers::ModelOutcome& outcome);
   // executor_budget.cc: why the call may not be sent, or nullopt after reserving its worst case
   std::optional<std::string> reserve_budget(Unit& unit, const lang::Model& model);
   void release_budget(Unit& unit);

@@ -184,6 +184,7 @@ void RunExecutor::call_model(UnitRef ref) {
   call.item = unit.item;
   call.messages = unit.messages;
   call.timeout = spec.timeout.value_or(workflow_->defaults.timeout.value_or(kDefaultModelTimeout));
+  call.cache = spec.prompt()->cache;
   if (std::optional<std::string> refused = reserve_budget(unit, *model)) {
     finish_unit(ref, StepStatus::kFailed, lang::Value::none(), std::move(*refused));
     return;
@@ -210,6 +211,7 @@ void RunExecutor::on_model_outcome(UnitRef ref, providers::ModelOutcome outcome)
   unit.attempt.request_json = std::move(outcome.request_json);
 
   if (outcome.reply) {
+    if (outcome.cached) mark_cached(unit, outcome);  // nothing was sent, nothing paid
     const providers::ModelReply& reply = *outcome.reply;
     end_attempt(unit, AttemptStatus::kSucceeded, std::move(outcome.response_body), "",
                 reply.usage.input_tokens, reply.usage.output_tokens, model);
