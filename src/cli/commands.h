@@ -38,5 +38,7 @@ void add_run_commands(CLI::App& app, std::vector<Command>& commands);
 int execute_run(Engine& engine, const std::string& run_id, bool json);
 void add_decide_commands(CLI::App& app, std::vector<Command>& commands);
 void add_inspect_commands(CLI::App& app, std::vector<Command>& commands);
+// cache stats, cache clear (cache_commands.cc).
+void add_cache_commands(CLI::App& app, std::vector<Command>& commands);
 
 }  // namespace baton::cli

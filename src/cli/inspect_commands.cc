@@ -60,6 +60,7 @@ ordered_json summary_json(const RunSummary& run) {
       {"cost_usd", run.cost_usd}};
   if (!run.error.empty()) json["error"] = run.error;
   if (!run.fixture.empty()) json["fixture"] = run.fixture;
+  if (!run.cassette.empty()) json["cassette"] = run.cassette;
   if (!run.waiting.empty()) json["waiting"] = run.waiting;
   return json;
 }
@@ -67,18 +68,23 @@ ordered_json summary_json(const RunSummary& run) {
 ordered_json step_json(const StepInfo& step) {
   ordered_json attempts = ordered_json::array();
   for (const AttemptInfo& attempt : step.attempts) {
-    attempts.push_back({{"number", attempt.number},
-                        {"kind", attempt.kind},
-                        {"model", attempt.model},
-                        {"status", attempt.status},
-                        {"request", parse_or_text(attempt.request_json)},
-                        {"response", parse_or_text(attempt.response_json)},
-                        {"error", attempt.error},
-                        {"started_ms", attempt.started_ms},
-                        {"ended_ms", attempt.ended_ms},
-                        {"usage",
-                         {{"input_tokens", attempt.usage.input_tokens},
-                          {"output_tokens", attempt.usage.output_tokens}}}});
+    ordered_json json = {{"number", attempt.number},
+                         {"kind", attempt.kind},
+                         {"model", attempt.model},
+                         {"status", attempt.status},
+                         {"request", parse_or_text(attempt.request_json)},
+                         {"response", parse_or_text(attempt.response_json)},
+                         {"error", attempt.error},
+                         {"started_ms", attempt.started_ms},
+                         {"ended_ms", attempt.ended_ms},
+                         {"usage",
+                          {{"input_tokens", attempt.usage.input_tokens},
+                           {"output_tokens", attempt.usage.output_tokens}}}};
+    if (attempt.cached) {
+      json["cached"] = true;
+      json["saved_usd"] = attempt.saved_usd;
+    }
+    attempts.push_back(std::move(json));
   }
   ordered_json json = {{"step", step.id}};
   if (step.item >= 0) json["item"] = step.item;
@@ -129,8 +135,9 @@ void print_step_detail(const StepInfo& step) {
              step.error.empty() ? "" : "\n  error: " + step.error);
   if (!step.result_json.empty()) fmt::print("  result: {}\n", indented_json(step.result_json, 2));
   for (const AttemptInfo& attempt : step.attempts) {
-    fmt::print("  attempt {} ({}{}): {} {}  {}+{} tokens\n", attempt.number, attempt.kind,
+    fmt::print("  attempt {} ({}{}): {}{} {}  {}+{} tokens\n", attempt.number, attempt.kind,
                attempt.model.empty() ? "" : " " + attempt.model, attempt.status,
+               attempt.cached ? fmt::format(", cached, saved ${:.4f}", attempt.saved_usd) : "",
                duration(attempt.started_ms, attempt.ended_ms), attempt.usage.input_tokens,
                attempt.usage.output_tokens);
     if (!attempt.error.empty()) fmt::print("    error: {}\n", attempt.error);
