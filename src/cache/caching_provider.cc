@@ -66,8 +66,7 @@ class CachingProvider final : public ModelProvider {
  private:
   std::optional<ModelOutcome> lookup(const std::string& key) {
     Result<std::optional<store::CachedResponse>> found = cache_.find(key);
-    if (!found || !*found) return std::nullopt;
-    commit_soon();  // the hit count
+    if (!found || !*found) return std::nullopt;  // its hit count waits for the next commit
     const store::CachedResponse& entry = **found;
     Result<providers::ModelReply> reply = reply_from_json(entry.reply_json);
     if (!reply) return std::nullopt;  // written by another version: ask the model again

@@ -22,8 +22,9 @@ struct CachingOptions {
 // passes every other call, and every miss, to `inner`. A hit sends nothing: its outcome
 // carries the stored request and response with `cached` set, and arrives through `loop` (never
 // inside start()). A miss whose reply succeeds is stored (failures never are); the writes of
-// one loop turn are committed together at the next turn. The cache failing to read or write
-// only costs the hit: the call goes on as a miss.
+// one loop turn are committed together at the next turn, with the hits counted so far (the
+// owner commits the cache at the end of a run for the hits since). The cache failing to read or
+// write only costs the hit: the call goes on as a miss.
 //
 // `loop`, `inner` and `cache` must outlive the provider. Not thread-safe: use it on the loop's
 // thread. Destroying it cancels the calls it passed to `inner`.

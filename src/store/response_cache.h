@@ -18,7 +18,7 @@ struct CachedResponse {
   std::string reply_json;     // {"text", "model", "finish_reason", "usage": {...}}
   double cost_usd = 0;        // what the call that produced it cost: what each hit saves
   std::int64_t created_ms = 0;
-  std::int64_t hits = 0;  // times it answered a call since
+  std::int64_t hits = 0;  // times it answered a call since, this one included
 };
 
 struct ResponseCacheStats {
@@ -31,10 +31,10 @@ struct ResponseCacheStats {
 // The response cache: a SQLite file of its own (WAL, its own schema version), apart from the
 // journal, so that it can be shared by many journals, copied, or deleted at any time.
 //
-// Writes (put, and the hit counts that find() keeps) gather in an open transaction until
-// commit(), so that the answers of one event-loop turn cost one commit; readers in other
-// processes see them after that. Several processes may share the file (a busy timeout).
-// One thread at a time.
+// Entries put gather in an open transaction until commit(), so that the answers of one
+// event-loop turn cost one commit; readers in other processes see them after that. Hits are
+// counted in memory and written by the next commit: a hit is one read, and never holds the
+// write lock. Several processes may share the file (a busy timeout). One thread at a time.
 class ResponseCache {
  public:
   // Opens (creating the file and its directory if needed). kInvalidInput when the file is not
@@ -47,11 +47,13 @@ class ResponseCache {
 
   const std::string& path() const;
 
-  // The entry under `key`, counting a hit; nullopt when there is none.
+  // The entry under `key`, counting a hit (written at the next commit); nullopt when there is
+  // none.
   Result<std::optional<CachedResponse>> find(std::string_view key);
   // Inserts the entry, or replaces the one under the same key (its hits start again at 0).
   Status put(const CachedResponse& entry);
-  // Makes the writes since the last commit durable; nothing to do when there are none.
+  // Writes the hits counted since the last commit and makes every write durable; nothing to do
+  // when there are none.
   Status commit();
 
   Result<ResponseCacheStats> stats();

@@ -1,6 +1,7 @@
 // The response cache in SQLite. A file of its own, with its own schema version (user_version),
 // so that it never needs a journal migration and can be deleted at any time.
 #include <filesystem>
+#include <map>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -84,6 +85,7 @@ struct ResponseCache::Impl {
   Statement find;
   Statement count_hit;
   Statement put;
+  std::map<std::string, std::int64_t, std::less<>> hits;  // counted, not yet written
 
   // Writes go into one transaction that commit() ends. IMMEDIATE takes the write lock at once:
   // a deferred transaction that read first could not upgrade after another process wrote.
@@ -96,7 +98,7 @@ struct ResponseCache::Impl {
 ResponseCache::ResponseCache(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 ResponseCache::~ResponseCache() {
-  if (impl_ && impl_->db->in_transaction()) (void)commit();
+  if (impl_) (void)commit();  // the entries and hit counts not yet written
 }
 
 Result<std::unique_ptr<ResponseCache>> ResponseCache::open(const std::string& path) {
@@ -119,7 +121,7 @@ Result<std::unique_ptr<ResponseCache>> ResponseCache::open(const std::string& pa
                                     what));
   BATON_ASSIGN_OR_RETURN(
       impl->count_hit,
-      impl->db->prepare("UPDATE responses SET hits = hits + 1 WHERE key = ?1", what));
+      impl->db->prepare("UPDATE responses SET hits = hits + ?2 WHERE key = ?1", what));
   BATON_ASSIGN_OR_RETURN(impl->put,
                          impl->db->prepare("INSERT OR REPLACE INTO responses (key, request_json, "
                                            "response_body, reply_json, cost_usd, created_ms, hits) "
@@ -145,11 +147,11 @@ Result<std::optional<CachedResponse>> ResponseCache::find(std::string_view key) 
     entry->reply_json = std::string(find.column_text(2));
     entry->cost_usd = find.column_double(3);
     entry->created_ms = find.column_int(4);
-    entry->hits = find.column_int(5) + 1;
+    entry->hits = find.column_int(5);
   }
-  BATON_TRY(impl_->begin_writing());
-  impl_->count_hit.bind_text(1, key);
-  BATON_TRY(impl_->count_hit.execute());
+  auto counted = impl_->hits.find(key);
+  if (counted == impl_->hits.end()) counted = impl_->hits.emplace(std::string(key), 0).first;
+  entry->hits += ++counted->second;
   return entry;
 }
 
@@ -166,10 +168,22 @@ Status ResponseCache::put(const CachedResponse& entry) {
 }
 
 Status ResponseCache::commit() {
-  if (!impl_->db->in_transaction()) return ok_status();
-  Status committed = impl_->db->exec("COMMIT", "committing to the response cache " + path());
-  if (!committed) (void)impl_->db->exec("ROLLBACK", "");
-  return committed;
+  Status written = ok_status();
+  if (!impl_->hits.empty()) {
+    written = impl_->begin_writing();
+    Statement& count_hit = impl_->count_hit;
+    for (auto counted = impl_->hits.begin(); written && counted != impl_->hits.end(); ++counted) {
+      count_hit.bind_text(1, counted->first);
+      count_hit.bind_int(2, counted->second);
+      written = count_hit.execute();
+    }
+    impl_->hits.clear();  // counted once: lost with the transaction if it fails
+  }
+  if (written && impl_->db->in_transaction()) {
+    written = impl_->db->exec("COMMIT", "committing to the response cache " + path());
+  }
+  if (!written && impl_->db->in_transaction()) (void)impl_->db->exec("ROLLBACK", "");
+  return written;
 }
 
 Result<ResponseCacheStats> ResponseCache::stats() {
