@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,14 +38,24 @@ struct EngineOptions {
   Durability durability = Durability::kProcess;
   int concurrency = 64;      // model calls, commands and handlers in flight at once
   std::string fixture_path;  // answer every model call from this fixture file (docs/fixtures.md)
+  // The response cache (docs/running.md#the-response-cache), a SQLite file: "" is cache.db in
+  // the journal's directory, or no cache when the journal is in memory. use_cache = false
+  // turns it off.
+  std::string cache_path;
+  bool use_cache = true;
+  // Append every model exchange to this cassette file (docs/cassettes.md), "" for none.
+  std::string record_path;
+  // Answer every model call from this cassette instead of a model API; a run started so keeps
+  // answering from it when resumed.
+  std::string replay_path;
   // Reads the environment (API keys, OPENAI_BASE_URL); getenv when empty.
   std::function<std::optional<std::string>(std::string_view)> environment;
 };
 
 // One event of a run, as journaled. `data_json` is a JSON object whose fields depend on `type`:
 // run_started, run_resumed, step_started, step_succeeded, step_failed, step_skipped,
-// step_waiting, attempt_failed, attempt_rejected, step_decided, run_waiting, run_succeeded,
-// run_failed, run_cancelled, cancel_requested, budget_set.
+// step_waiting, attempt_failed, attempt_rejected, attempt_cached, step_decided, run_waiting,
+// run_succeeded, run_failed, run_cancelled, cancel_requested, budget_set.
 struct Event {
   std::string run_id;
   std::int64_t seq = 0;
@@ -72,6 +83,7 @@ struct RunSummary {
   std::int64_t created_ms = 0;
   std::int64_t updated_ms = 0;
   std::string fixture;                   // the fixture that answered model calls, "" when none
+  std::string cassette;                  // the cassette that answered them (--replay), "" when none
   std::vector<std::string> waiting;      // the steps waiting for a human ("step" or "step[item]")
   std::vector<std::string> over_budget;  // the steps waiting for a larger budget (set_budget)
   bool active = false;                   // a live process is executing it now
@@ -82,6 +94,8 @@ struct AttemptInfo {
   std::string kind;  // "model" | "process" | "handler"
   // Why it was made: "first" | "retry" | "repair" | "fallback"
   std::string purpose;
+  bool cached = false;   // a model call answered by the response cache: nothing was paid
+  double saved_usd = 0;  // when cached: what the call that filled the cache cost
   std::string model;
   std::string status;  // "running" | "succeeded" | "failed" | "interrupted"
   std::string request_json;
@@ -117,6 +131,15 @@ struct RunDetail {
 struct BudgetLimits {
   std::optional<double> usd;
   std::optional<std::int64_t> tokens;
+};
+
+// What the response cache holds.
+struct CacheStats {
+  std::string path;
+  std::int64_t entries = 0;
+  std::int64_t bytes = 0;  // on disk
+  std::int64_t hits = 0;   // calls it answered
+  double saved_usd = 0;    // what those calls would have cost
 };
 
 // A human's answer to a waiting step.
@@ -199,6 +222,13 @@ class Engine {
   Result<RunSummary> summary(std::string_view run_id);
   Result<RunDetail> detail(std::string_view run_id);
   Result<std::vector<RunSummary>> runs(std::size_t limit);
+
+  // The response cache's contents; all zero when it has no file yet. kFailedPrecondition when
+  // the engine has no cache (an in-memory journal and no cache_path, or use_cache = false).
+  Result<CacheStats> cache_stats();
+  // Deletes the cache's entries created more than `older_than` ago (all of them when nullopt);
+  // returns how many.
+  Result<std::int64_t> clear_cache(std::optional<std::chrono::milliseconds> older_than);
 
   struct State;
 

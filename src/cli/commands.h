@@ -42,5 +42,7 @@ int dry_run(const std::string& file, const std::vector<std::pair<std::string, st
             bool json);
 void add_decide_commands(CLI::App& app, std::vector<Command>& commands);
 void add_inspect_commands(CLI::App& app, std::vector<Command>& commands);
+// cache stats, cache clear (cache_commands.cc).
+void add_cache_commands(CLI::App& app, std::vector<Command>& commands);
 
 }  // namespace baton::cli

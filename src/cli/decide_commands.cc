@@ -77,6 +77,7 @@ CLI::App* add_decide_command(CLI::App& app, std::vector<Command>& commands, bool
       ->check(CLI::IsMember({"process", "full"}));
   command->add_option("--fixture", options->session.fixture,
                       "The fixture file the run was started with");
+  add_cassette_options(*command, options->session);
   add_db_option(*command, options->session);
   commands.push_back({command, [options, approve] { return decide(*options, approve); }});
   return command;

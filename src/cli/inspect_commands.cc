@@ -60,6 +60,7 @@ ordered_json summary_json(const RunSummary& run) {
       {"cost_usd", run.cost_usd}};
   if (!run.error.empty()) json["error"] = run.error;
   if (!run.fixture.empty()) json["fixture"] = run.fixture;
+  if (!run.cassette.empty()) json["cassette"] = run.cassette;
   if (!run.waiting.empty()) json["waiting"] = run.waiting;
   return json;
 }
@@ -80,6 +81,10 @@ ordered_json step_json(const StepInfo& step) {
                           {"usage",
                            {{"input_tokens", attempt.usage.input_tokens},
                             {"output_tokens", attempt.usage.output_tokens}}}};
+    if (attempt.cached) {
+      entry["cached"] = true;
+      entry["saved_usd"] = attempt.saved_usd;
+    }
     if (!attempt.feedback.empty()) {
       entry["feedback"] = attempt.feedback;
       entry["answer"] = attempt.answer;
@@ -145,9 +150,10 @@ void print_step_detail(const StepInfo& step) {
              step.error.empty() ? "" : "\n  error: " + step.error);
   if (!step.result_json.empty()) fmt::print("  result: {}\n", indented_json(step.result_json, 2));
   for (const AttemptInfo& attempt : step.attempts) {
-    fmt::print("  attempt {} ({}{}{}): {} {}  {}+{} tokens\n", attempt.number, attempt.kind,
+    fmt::print("  attempt {} ({}{}{}): {}{} {}  {}+{} tokens\n", attempt.number, attempt.kind,
                attempt.model.empty() ? "" : " " + attempt.model,
                attempt.purpose.empty() ? "" : ", " + attempt.purpose, attempt.status,
+               attempt.cached ? fmt::format(", cached, saved ${:.4f}", attempt.saved_usd) : "",
                duration(attempt.started_ms, attempt.ended_ms), attempt.usage.input_tokens,
                attempt.usage.output_tokens);
     if (!attempt.feedback.empty()) {

@@ -43,6 +43,10 @@ LiveView::Mode LiveView::choose(bool json) {
 }
 
 void LiveView::on_event(const Event& event) {
+  if (event.type == "attempt_cached") {
+    ++cached_calls_;
+    saved_usd_ += data_of(event).value("saved_usd", 0.0);
+  }
   if (mode_ == Mode::kJson) {
     // Ordered: the fields keep the order docs/cli.md shows.
     nlohmann::ordered_json line = {{"event", event.type},
@@ -73,6 +77,8 @@ void LiveView::on_event(const Event& event) {
     if (data.contains("input_tokens"))
       detail += fmt::format(" [{}+{} tokens]", data["input_tokens"].get<std::int64_t>(),
                             data.value("output_tokens", std::int64_t{0}));
+    if (event.type == "attempt_cached")
+      detail += fmt::format(" (saved ${:.4f})", data.value("saved_usd", 0.0));
     if (data.contains("retry_in_ms"))
       detail += fmt::format(", retrying in {}", seconds(data["retry_in_ms"].get<std::int64_t>()));
     if (event.type == "step_waiting" && data.contains("question"))
@@ -144,6 +150,8 @@ void LiveView::finish(const RunSummary& summary) {
     if (!summary.waiting.empty()) line["waiting"] = summary.waiting;
     if (!summary.over_budget.empty()) line["over_budget"] = summary.over_budget;
     if (!summary.fixture.empty()) line["fixture"] = summary.fixture;
+    if (!summary.cassette.empty()) line["cassette"] = summary.cassette;
+    if (cached_calls_ > 0) line["cache"] = {{"hits", cached_calls_}, {"saved_usd", saved_usd_}};
     fmt::print("{}\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     std::fflush(stdout);
     return;
@@ -155,6 +163,11 @@ void LiveView::finish(const RunSummary& summary) {
   if (!summary.error.empty()) fmt::print("error: {}\n", summary.error);
   if (!summary.fixture.empty())
     fmt::print("note: model answers came from the fixture {}, not a model\n", summary.fixture);
+  if (!summary.cassette.empty())
+    fmt::print("note: model answers came from the cassette {}, not a model\n", summary.cassette);
+  if (cached_calls_ > 0)
+    fmt::print("note: {} model call(s) answered from the response cache, saving ${:.4f}\n",
+               cached_calls_, saved_usd_);
   for (const std::string& step : summary.waiting) {
     fmt::print("waiting for a human: baton approve {} {}   (or: baton reject {} {})\n", summary.id,
                step, summary.id, step);

@@ -40,6 +40,8 @@ class LiveView {
   std::map<std::string, std::size_t> line_of_;
   std::size_t drawn_ = 0;  // lines on screen from the last redraw
   std::chrono::steady_clock::time_point last_redraw_{};
+  int cached_calls_ = 0;  // answered by the response cache in this execution
+  double saved_usd_ = 0;
 };
 
 }  // namespace baton::cli

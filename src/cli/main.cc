@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   baton::cli::add_run_commands(app, commands);
   baton::cli::add_decide_commands(app, commands);
   baton::cli::add_inspect_commands(app, commands);
+  baton::cli::add_cache_commands(app, commands);
 
   try {
     app.parse(argc, argv);

@@ -128,6 +128,13 @@ int run_workflow(const RunOptions& options) {
   auto inputs = collect_inputs(options);
   if (!inputs) return report(inputs.error());
   if (options.dry_run) return dry_run(options.file, *inputs, options.json);
+  if (!options.session.record.empty()) {
+    // A new run records afresh; resume and approve append to the cassette.
+    std::ofstream truncate(options.session.record, std::ios::trunc);
+    if (!truncate) {
+      return report(invalid_input("cannot write the cassette " + options.session.record));
+    }
+  }
   auto engine = open_engine(options.session);
   if (!engine) return report(engine.error());
   Result<std::string> run = (*engine)->start_run(options.file, *inputs);
@@ -213,6 +220,7 @@ void add_run_commands(CLI::App& app, std::vector<Command>& commands) {
       ->check(CLI::IsMember({"process", "full"}));
   run->add_option("--fixture", run_options->session.fixture,
                   "Answer model calls from this fixture file instead of a model (testing)");
+  add_cassette_options(*run, run_options->session);
   add_db_option(*run, run_options->session);
   commands.push_back({run, [run_options] { return run_workflow(*run_options); }});
 
@@ -232,6 +240,7 @@ void add_run_commands(CLI::App& app, std::vector<Command>& commands) {
       ->check(CLI::IsMember({"process", "full"}));
   resume->add_option("--fixture", resume_options->session.fixture,
                      "Answer from this fixture (default: the one the run was started with)");
+  add_cassette_options(*resume, resume_options->session);
   add_db_option(*resume, resume_options->session);
   commands.push_back({resume, [resume_options] { return resume_run(*resume_options); }});
 

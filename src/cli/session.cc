@@ -15,6 +15,24 @@ void add_db_option(CLI::App& command, SessionOptions& options) {
                      "The journal (SQLite); default $BATON_DB, else ./.baton/baton.db");
 }
 
+void add_cache_options(CLI::App& command, SessionOptions& options) {
+  auto* cache = command.add_option(
+      "--cache", options.cache,
+      "The response cache (SQLite); default $BATON_CACHE, else cache.db beside the journal");
+  command.add_flag("--no-cache", options.no_cache, "Neither read nor write the response cache")
+      ->excludes(cache);
+}
+
+void add_cassette_options(CLI::App& command, SessionOptions& options) {
+  add_cache_options(command, options);
+  auto* record = command.add_option("--record", options.record,
+                                    "Append every model exchange to this cassette (JSON Lines)");
+  command
+      .add_option("--replay", options.replay,
+                  "Answer model calls from this cassette instead of a model (no network)")
+      ->excludes(record);
+}
+
 Result<std::unique_ptr<Engine>> open_engine(const SessionOptions& options) {
   EngineOptions engine;
   engine.journal_path = options.db;
@@ -26,6 +44,14 @@ Result<std::unique_ptr<Engine>> open_engine(const SessionOptions& options) {
   }
   engine.durability = options.durability == "full" ? Durability::kFull : Durability::kProcess;
   engine.fixture_path = options.fixture;
+  engine.cache_path = options.cache;
+  if (engine.cache_path.empty()) {
+    const char* from_environment = std::getenv("BATON_CACHE");
+    if (from_environment != nullptr) engine.cache_path = from_environment;
+  }
+  engine.use_cache = !options.no_cache;
+  engine.record_path = options.record;
+  engine.replay_path = options.replay;
   engine.concurrency = options.concurrency;
   return Engine::open(std::move(engine));
 }

@@ -2,9 +2,14 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <utility>
 
 #include "src/base/event_loop.h"
+#include "src/cache/caching_provider.h"
+#include "src/cache/cassette.h"
+#include "src/cache/recording_provider.h"
+#include "src/cache/replay_provider.h"
 #include "src/engine/answer_contract.h"
 #include "src/engine/budget_event.h"
 #include "src/engine/clock.h"
@@ -22,10 +27,12 @@
 #include "src/providers/openai_endpoint.h"
 #include "src/providers/openai_provider.h"
 #include "src/store/journal.h"
+#include "src/store/response_cache.h"
 #include "src/tools/process.h"
 
 namespace baton {
 
+using engine::kReplayPrefix;
 using engine::now_ms;
 
 struct Engine::State {
@@ -43,8 +50,30 @@ struct Engine::State {
   std::function<void(const Event&)> listener;
   std::atomic<bool> cancel_flag{false};
 
-  // The provider that answers `model`, created on first use.
+  // The response cache, the cassettes and the decorators over the providers above (src/cache),
+  // declared after what they wrap, so that they are destroyed first.
+  std::unique_ptr<store::ResponseCache> cache;
+  std::unique_ptr<providers::ModelProvider> cached_openai;
+  std::shared_ptr<const cache::Cassette> replay;
+  std::unique_ptr<providers::ModelProvider> replay_provider;
+  std::unique_ptr<cache::CassetteWriter> recording;
+  std::map<providers::ModelProvider*, std::unique_ptr<cache::RecordingProvider>> recorders;
+
+  // The provider that answers `model`, created on first use: the one that answers it (a
+  // cassette, a fixture, or the model's API behind the response cache), recorded when asked to.
   Result<providers::ModelProvider*> provider_for(const lang::Model& model) {
+    BATON_ASSIGN_OR_RETURN(providers::ModelProvider * answering, answering_provider(model));
+    if (!recording) return answering;
+    std::unique_ptr<cache::RecordingProvider>& recorder = recorders[answering];
+    if (!recorder) recorder = std::make_unique<cache::RecordingProvider>(*answering, *recording);
+    return recorder.get();
+  }
+
+  Result<providers::ModelProvider*> answering_provider(const lang::Model& model) {
+    if (replay) {
+      if (!replay_provider) replay_provider = cache::make_replay_provider(loop, replay);
+      return replay_provider.get();
+    }
     if (fixture) {
       if (!fixture_provider) fixture_provider = providers::make_fixture_provider(loop, fixture);
       return fixture_provider.get();
@@ -55,7 +84,7 @@ struct Engine::State {
           http = std::make_unique<net::HttpClient>(loop);
           openai = providers::make_openai_provider(loop, *http, environment);
         }
-        return openai.get();
+        return behind_cache(*openai, cached_openai);
       case lang::Provider::kFixture:
         return Error(ErrorCode::kFailedPrecondition,
                      "model '" + model.name + "' uses provider 'fixture': give a fixture file");
@@ -65,6 +94,57 @@ struct Engine::State {
     return Error(ErrorCode::kFailedPrecondition,
                  "model '" + model.name + "': provider '" +
                      std::string(lang::provider_name(model.provider)) + "' is not supported yet");
+  }
+
+  // `api` behind the response cache (`cached` holds the decorator), or `api` without a cache.
+  Result<providers::ModelProvider*> behind_cache(
+      providers::ModelProvider& api, std::unique_ptr<providers::ModelProvider>& cached) {
+    if (cached) return cached.get();
+    BATON_ASSIGN_OR_RETURN(store::ResponseCache * responses, response_cache());
+    if (responses == nullptr) return &api;
+    cache::CachingOptions caching;
+    caching.base_url = [this](const lang::Model& model) {
+      Result<providers::OpenAiEndpoint> endpoint =
+          providers::resolve_openai_endpoint(model, environment);
+      return endpoint ? endpoint->base_url : model.base_url;
+    };
+    caching.cost_usd = [](const lang::Model& model, const providers::ModelUsage& usage) {
+      return engine::call_cost_usd(model, usage.input_tokens, usage.output_tokens);
+    };
+    cached = cache::make_caching_provider(loop, api, *responses, std::move(caching));
+    return cached.get();
+  }
+
+  // cache_path, else cache.db beside the journal; nullopt when there is no cache.
+  std::optional<std::string> cache_file() const {
+    if (!options.use_cache) return std::nullopt;
+    if (!options.cache_path.empty()) return options.cache_path;
+    if (options.journal_path.empty() || options.journal_path == ":memory:") return std::nullopt;
+    return (std::filesystem::path(options.journal_path).parent_path() / "cache.db").string();
+  }
+
+  Error no_cache_error() const {
+    return Error(ErrorCode::kFailedPrecondition,
+                 options.use_cache ? "there is no response cache: the journal is in memory and "
+                                     "no cache file was given"
+                                   : "the response cache is turned off");
+  }
+
+  // The response cache, opened on first use; nullptr when there is none.
+  Result<store::ResponseCache*> response_cache() {
+    if (cache) return cache.get();
+    std::optional<std::string> path = cache_file();
+    if (!path) return static_cast<store::ResponseCache*>(nullptr);
+    BATON_ASSIGN_OR_RETURN(cache, store::ResponseCache::open(*path));
+    return cache.get();
+  }
+
+  // The first cassette line that could not be written, if any.
+  Status recording_status() const {
+    for (const auto& [answering, recorder] : recorders) {
+      if (!recorder->last_error()) return recorder->last_error();
+    }
+    return ok_status();
   }
 
   // Under a budget, every call's worst case must be known before it is sent.
@@ -97,7 +177,7 @@ struct Engine::State {
         BATON_TRY(check_budget(workflow, *candidate));
         BATON_ASSIGN_OR_RETURN(providers::ModelProvider * provider, provider_for(*candidate));
         (void)provider;
-        if (fixture || candidate->provider != lang::Provider::kOpenAi) continue;
+        if (fixture || replay || candidate->provider != lang::Provider::kOpenAi) continue;
         Result<providers::OpenAiEndpoint> endpoint =
             providers::resolve_openai_endpoint(*candidate, environment);
         if (!endpoint) {
@@ -210,6 +290,16 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
                            providers::load_fixture(options.fixture_path));
     state->fixture = std::make_shared<const providers::Fixture>(std::move(fixture));
   }
+  if (!options.replay_path.empty()) {
+    if (!options.fixture_path.empty()) {
+      return invalid_input("give a fixture or a cassette to replay, not both");
+    }
+    BATON_ASSIGN_OR_RETURN(cache::Cassette cassette, cache::load_cassette(options.replay_path));
+    state->replay = std::make_shared<const cache::Cassette>(std::move(cassette));
+  }
+  if (!options.record_path.empty()) {
+    BATON_ASSIGN_OR_RETURN(state->recording, cache::CassetteWriter::open(options.record_path));
+  }
   if (options.concurrency < 1) return invalid_input("concurrency must be at least 1");
   state->options = std::move(options);
   return std::unique_ptr<Engine>(new Engine(std::move(state)));
@@ -261,6 +351,10 @@ Result<std::string> Engine::start_run(
   run.created_ms = run.updated_ms = now_ms();
   if (!state_->options.fixture_path.empty()) {
     run.fixture = std::filesystem::absolute(state_->options.fixture_path).lexically_normal();
+  } else if (!state_->options.replay_path.empty()) {
+    run.fixture =
+        std::string(kReplayPrefix) +
+        std::filesystem::absolute(state_->options.replay_path).lexically_normal().string();
   }
   BATON_TRY(state_->journal->create_run(run));
   BATON_TRY(state_->journal->commit());
@@ -283,8 +377,13 @@ Result<RunSummary> Engine::run(std::string_view run_id) {
     return Error(ErrorCode::kFailedPrecondition,
                  "run " + run.id + " is being executed by process " + run.owner);
   }
-  if (!state.fixture && !run.fixture.empty()) {
-    // A run started from a fixture goes on with it: a resume never switches to paid calls.
+  if (!state.fixture && !state.replay && run.fixture.starts_with(kReplayPrefix)) {
+    // A run started from a cassette goes on with it: a resume never switches to paid calls.
+    BATON_ASSIGN_OR_RETURN(cache::Cassette cassette,
+                           cache::load_cassette(run.fixture.substr(kReplayPrefix.size())));
+    state.replay = std::make_shared<const cache::Cassette>(std::move(cassette));
+  } else if (!state.fixture && !state.replay && !run.fixture.empty()) {
+    // The same for a fixture.
     BATON_ASSIGN_OR_RETURN(providers::Fixture fixture, providers::load_fixture(run.fixture));
     state.fixture = std::make_shared<const providers::Fixture>(std::move(fixture));
   }
@@ -316,9 +415,11 @@ Result<RunSummary> Engine::run(std::string_view run_id) {
     return executor.execute();
   }();
   state.cancel_flag = false;  // consumed: a request made before run() started counts too
+  if (state.cache) (void)state.cache->commit();  // a lost entry costs one call, later
   Status released = state.journal->claim_run(run.id, me, "");
   if (!finished) return std::move(finished).error();
   BATON_TRY(released);
+  BATON_TRY(state.recording_status());
   finished->owner.clear();
   return state.summarize(*finished);
 }
@@ -473,6 +574,33 @@ Result<std::vector<RunSummary>> Engine::runs(std::size_t limit) {
   std::vector<RunSummary> summaries;
   for (const store::RunRecord& run : runs) summaries.push_back(engine::to_summary(run));
   return summaries;
+}
+
+Result<CacheStats> Engine::cache_stats() {
+  State& state = *state_;
+  std::optional<std::string> path = state.cache_file();
+  if (!path) return state.no_cache_error();
+  CacheStats stats;
+  stats.path = *path;
+  if (!state.cache && !std::filesystem::exists(*path)) return stats;  // nothing cached yet
+  BATON_ASSIGN_OR_RETURN(store::ResponseCache * cache, state.response_cache());
+  BATON_ASSIGN_OR_RETURN(store::ResponseCacheStats found, cache->stats());
+  stats.entries = found.entries;
+  stats.bytes = found.bytes;
+  stats.hits = found.hits;
+  stats.saved_usd = found.saved_usd;
+  return stats;
+}
+
+Result<std::int64_t> Engine::clear_cache(std::optional<std::chrono::milliseconds> older_than) {
+  State& state = *state_;
+  std::optional<std::string> path = state.cache_file();
+  if (!path) return state.no_cache_error();
+  if (!state.cache && !std::filesystem::exists(*path)) return 0;
+  BATON_ASSIGN_OR_RETURN(store::ResponseCache * cache, state.response_cache());
+  std::optional<std::int64_t> before;
+  if (older_than) before = now_ms() - older_than->count();
+  return cache->clear(before);
 }
 
 std::string_view run_status_name(RunStatus status) {

@@ -183,6 +183,8 @@ class RunExecutor {
   void restore_prompt_progress(const std::vector<store::AttemptRecord>& attempts);
   void start_call(UnitRef ref, const lang::Context& context);  // executor_call.cc
   void call_handler(UnitRef ref);
+  // executor_cache.cc: marks the attempt answered by the response cache and zeroes its usage
+  void mark_cached(Unit& unit, providers::ModelOutcome& outcome);
   // executor_budget.cc
   enum class BudgetVerdict : std::uint8_t {
     kReserved,  // the call's worst case is reserved: send it

@@ -172,6 +172,7 @@ void RunExecutor::call_model(UnitRef ref) {
   call.item = unit.item;
   call.messages = conversation(unit);
   call.timeout = spec.timeout.value_or(workflow_->defaults.timeout.value_or(kDefaultModelTimeout));
+  call.cache = spec.prompt()->cache;
   std::string why;
   switch (reserve_budget(unit, *model, why)) {
     case BudgetVerdict::kReserved:
@@ -205,6 +206,7 @@ void RunExecutor::on_model_outcome(UnitRef ref, providers::ModelOutcome outcome)
   unit.attempt.request_json = std::move(outcome.request_json);
 
   if (outcome.reply) {
+    if (outcome.cached) mark_cached(unit, outcome);  // nothing was sent, nothing paid
     on_model_answer(ref, std::move(*outcome.reply), std::move(outcome.response_body));
     return;
   }

@@ -123,7 +123,11 @@ RunSummary to_summary(const store::RunRecord& run) {
   summary.cost_usd = run.cost_usd;
   summary.created_ms = run.created_ms;
   summary.updated_ms = run.updated_ms;
-  summary.fixture = run.fixture;
+  if (run.fixture.starts_with(kReplayPrefix)) {
+    summary.cassette = run.fixture.substr(kReplayPrefix.size());
+  } else {
+    summary.fixture = run.fixture;
+  }
   return summary;
 }
 
@@ -194,6 +198,8 @@ RunDetail to_detail(RunSummary summary, const store::RunRecord& run, const lang:
       a.started_ms = attempt.started_ms;
       a.ended_ms = attempt.ended_ms;
       a.usage = {attempt.input_tokens, attempt.output_tokens};
+      if (attempt.kind == "model" && attempt.response_json.starts_with(kCachedResponseStart))
+        read_cached_attempt(a);
       info.attempts.push_back(std::move(a));
     }
     detail.steps.push_back(std::move(info));

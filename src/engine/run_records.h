@@ -12,6 +12,21 @@
 
 namespace baton::engine {
 
+// A run answered from a cassette keeps it in the run's `fixture` column (no migration needed):
+// the column holds a fixture's absolute path, or this prefix and a cassette's.
+inline constexpr std::string_view kReplayPrefix = "replay:";
+
+// A model attempt answered by the response cache is journaled (without a column of its own) as
+// a "model" attempt with 0 tokens whose response is
+//   {"cached": {"key", "saved_usd", "usage"}, "response": the response body that was cached}
+// and no provider's response body starts that way.
+inline constexpr std::string_view kCachedResponseStart = "{\"cached\":{";
+std::string cached_response_json(std::string_view key, double saved_usd, std::int64_t input_tokens,
+                                 std::int64_t output_tokens, const std::string& response_body);
+// Reads a cached attempt's response into the API's terms: cached, saved_usd, and the response
+// body that was cached.
+void read_cached_attempt(AttemptInfo& attempt);
+
 // A new run id: 12 random lower-case letters and digits.
 std::string new_run_id();
 // A hex digest of a workflow's text (64-bit FNV-1a): which version of a file a run ran.

@@ -116,7 +116,7 @@ void parse_model(LoadContext& context, const YamlNode& key, const YamlNode& node
   if (!context.check_mapping(
           node, what,
           {"provider", "model", "base_url", "api_key_env", "temperature", "max_tokens",
-           "concurrency", "retry", "fallback", "price", "parameters"})) {
+           "concurrency", "retry", "fallback", "price", "parameters", "cache"})) {
     workflow.models.push_back(std::move(model));
     return;
   }
@@ -192,6 +192,9 @@ void parse_model(LoadContext& context, const YamlNode& key, const YamlNode& node
     } else {
       model.parameters = context.data(*value);
     }
+  }
+  if (const YamlNode* value = LoadContext::find(node, "cache")) {
+    model.cache = context.boolean(*value, path + ".cache");
   }
   workflow.models.push_back(std::move(model));
 }

@@ -13,8 +13,8 @@ namespace {
 
 const std::vector<std::string> kCommonKeys = {"description", "needs", "when",   "for_each",
                                               "as",          "retry", "timeout"};
-const std::vector<std::string> kPromptKeys = {"prompt", "messages", "model",     "system",
-                                              "output", "repair",   "on_failure"};
+const std::vector<std::string> kPromptKeys = {"prompt", "messages", "model",      "system",
+                                              "output", "repair",   "on_failure", "cache"};
 const std::vector<std::string> kRunKeys = {"run", "stdin", "env", "cwd"};
 const std::vector<std::string> kHumanKeys = {"human", "show", "input"};
 const std::vector<std::string> kValueKeys = {"value"};
@@ -181,6 +181,10 @@ std::optional<PromptStep> StepParser::prompt(const YamlNode& key, const YamlNode
     step.system = text(*system, "system");
   } else {
     step.system = workflow_.defaults.system;
+  }
+  if (const YamlNode* cache = LoadContext::find(node, "cache")) {
+    step.cache = context_.boolean(*cache, path_ + ".cache");
+    ok_ = ok_ && step.cache.has_value();
   }
   if (const YamlNode* model = LoadContext::find(node, "model")) {
     if (auto name = context_.string(*model, path_ + ".model")) {

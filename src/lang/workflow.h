@@ -96,6 +96,9 @@ struct Model {
   std::vector<std::string> fallback;  // declared model names, acyclic
   std::optional<Price> price;
   Value parameters = Value::none();  // a dict passed through to the provider, or none
+  // `cache:`: whether answers are kept in and taken from the response cache. Unset: cached
+  // when temperature is 0 or parameters has a seed (the answer is meant to be repeatable).
+  std::optional<bool> cache;
   SourceSpan span;
 };
 
@@ -152,6 +155,7 @@ struct PromptStep {
   OutputContract output;
   int repair = 0;  // re-prompts per model after a rejected answer: the step's, else defaults'
   OnFailure on_failure = OnFailure::kFail;
+  std::optional<bool> cache;  // `cache:`; wins over the model's
 };
 
 struct RunStep {

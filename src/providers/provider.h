@@ -27,6 +27,7 @@ struct ModelCall {
   int item = -1;
   std::vector<ChatMessage> messages;
   std::chrono::milliseconds timeout{120'000};
+  std::optional<bool> cache;  // the step's `cache:` setting; the model's applies when unset
 };
 
 struct ModelUsage {
@@ -50,6 +51,13 @@ struct ModelOutcome {
   std::string response_body;  // as received, "" when none
   Result<ModelReply> reply = Error(ErrorCode::kInternal, "no reply");
   std::optional<std::chrono::milliseconds> retry_after;  // from a Retry-After header
+  // Set when the response cache answered: nothing was sent and nothing was paid.
+  struct CacheHit {
+    std::string key;            // the request's content key (hex SHA-256)
+    double saved_usd = 0;       // what the call that filled the entry cost
+    ModelUsage original_usage;  // the tokens that call used
+  };
+  std::optional<CacheHit> cached;
 };
 
 // A model API. One call of start() is one attempt: retries, fallbacks and budgets belong to the

@@ -123,7 +123,8 @@ std::int64_t Statement::column_int(int index) const { return sqlite3_column_int6
 
 double Statement::column_double(int index) const { return sqlite3_column_double(stmt_, index); }
 
-Result<std::unique_ptr<Connection>> Connection::open(const std::string& path) {
+Result<std::unique_ptr<Connection>> Connection::open(const std::string& path,
+                                                     std::string_view what) {
   sqlite3* db = nullptr;
   const int flags =
       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
@@ -132,7 +133,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path) {
   if (name.starts_with("file:")) name = "./" + name;
   const int rc = sqlite3_open_v2(name.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
-    Error error = sqlite_error(nullptr, rc, "opening the journal " + path);
+    Error error = sqlite_error(nullptr, rc, "opening " + std::string(what) + " " + path);
     sqlite3_close(db);  // a handle is returned even on failure
     return error;
   }

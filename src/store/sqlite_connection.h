@@ -65,8 +65,10 @@ class ResetOnExit {
 // A connection, owned. One thread at a time (opened with SQLITE_OPEN_NOMUTEX).
 class Connection {
  public:
-  // Opens or creates the file; "" or ":memory:" is a private in-memory database.
-  static Result<std::unique_ptr<Connection>> open(const std::string& path);
+  // Opens or creates the file; "" or ":memory:" is a private in-memory database. `what` names
+  // the file in errors ("opening the journal PATH: ...").
+  static Result<std::unique_ptr<Connection>> open(const std::string& path,
+                                                  std::string_view what = "the journal");
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();

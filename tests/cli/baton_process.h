@@ -33,8 +33,8 @@ namespace fs = std::filesystem;
 inline std::string baton_binary() { return BATON_BINARY_DIR "/baton"; }
 
 // Where and how a child runs. `env` is added to (or overrides) a cleaned copy of this process's
-// environment: variables that would change what `baton` does (BATON_DB, NO_COLOR, OPENAI_*,
-// ANTHROPIC_*) are removed first, so that a developer's shell cannot leak into a test.
+// environment: variables that would change what `baton` does (BATON_DB, BATON_CACHE, NO_COLOR,
+// OPENAI_*, ANTHROPIC_*) are removed first, so that a developer's shell cannot leak into a test.
 struct SpawnOptions {
   fs::path cwd;
   std::map<std::string, std::string> env;
@@ -53,8 +53,8 @@ inline std::vector<std::string> child_environment(const std::map<std::string, st
   for (char** entry = environ; *entry != nullptr; ++entry) {
     std::string text = *entry;
     std::string name = text.substr(0, text.find('='));
-    if (name == "BATON_DB" || name == "NO_COLOR" || name.rfind("OPENAI_", 0) == 0 ||
-        name.rfind("ANTHROPIC_", 0) == 0 || env.count(name) > 0)
+    if (name == "BATON_DB" || name == "BATON_CACHE" || name == "NO_COLOR" ||
+        name.rfind("OPENAI_", 0) == 0 || name.rfind("ANTHROPIC_", 0) == 0 || env.count(name) > 0)
       continue;
     result.push_back(std::move(text));
   }
