@@ -63,7 +63,8 @@ TEST_F(CacheCommandTest, SecondRunHitsAndStatsAndClearReportIt) {
   std::string run = summary["run"].get<std::string>();
   Outcome shown = baton({"show", run, "ask", "--db", db()});
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
-  EXPECT_NE(shown.out.find("attempt 1 (model fast, first): succeeded, cached, saved $"), std::string::npos)
+  EXPECT_NE(shown.out.find("attempt 1 (model fast, first): succeeded, cached, saved $"),
+            std::string::npos)
       << shown.out;
   json detail = show(run);
   EXPECT_EQ(detail["steps"][0]["attempts"][0]["cached"], true);
