@@ -97,28 +97,13 @@ void RunExecutor::start_check(UnitRef ref, PendingAnswer pending) {
   const lang::CheckCommand& command = *step_of(ref).prompt()->output.check;
   lang::Context context = unit_context(unit);
   tools::ProcessSpec spec;
-  Status rendered = ok_status();
-  auto render = [&](const lang::LocatedTemplate& text, std::string_view what, std::string& out) {
-    if (!rendered) return;
-    Result<std::string> value = render_text(text, context, what);
-    if (!value) {
-      rendered = std::move(value).error();
-      return;
-    }
-    out = std::move(*value);
-  };
-  if (command.shell) {
-    spec.argv = {"/bin/sh", "-c", ""};
-    render(*command.shell, "output.check", spec.argv[2]);
-  }
-  for (std::size_t i = 0; i < command.argv.size(); ++i) {
-    spec.argv.emplace_back();
-    render(command.argv[i], "output.check[" + std::to_string(i) + "]", spec.argv.back());
-  }
+  Result<std::vector<std::string>> argv =
+      render_argv(command.shell, command.argv, context, "output.check");
   std::string failure;
-  if (!rendered) {
-    failure = rendered.error().to_string();
+  if (!argv) {
+    failure = argv.error().to_string();
   } else {
+    spec.argv = std::move(*argv);
     pending.answer_file = write_answer_file(pending.reply.text);
     if (pending.answer_file.empty()) {
       failure = "output.check: cannot write the answer to a temporary file: " +

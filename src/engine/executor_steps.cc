@@ -311,13 +311,10 @@ void RunExecutor::start_command(UnitRef ref, const lang::Context& context) {
     }
     out = std::move(*value);
   };
-  if (run.shell) {
-    spec.argv = {"/bin/sh", "-c", ""};
-    render(*run.shell, "run", spec.argv[2]);
-  }
-  for (std::size_t i = 0; i < run.argv.size(); ++i) {
-    spec.argv.emplace_back();
-    render(run.argv[i], "run[" + std::to_string(i) + "]", spec.argv.back());
+  if (Result<std::vector<std::string>> argv = render_argv(run.shell, run.argv, context, "run")) {
+    spec.argv = std::move(*argv);
+  } else {
+    rendered = std::move(argv).error();
   }
   if (run.stdin_text) render(*run.stdin_text, "stdin", spec.stdin_text);
   if (run.cwd) render(*run.cwd, "cwd", spec.cwd);

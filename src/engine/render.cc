@@ -53,6 +53,22 @@ Result<lang::Value> evaluate_data(const lang::DataTemplate& data, const lang::Co
   return internal_error("unknown data template kind");
 }
 
+Result<std::vector<std::string>> render_argv(const std::optional<lang::LocatedTemplate>& shell,
+                                             const std::vector<lang::LocatedTemplate>& argv,
+                                             const lang::Context& context, std::string_view what) {
+  std::vector<std::string> rendered;
+  if (shell) {
+    BATON_ASSIGN_OR_RETURN(std::string text, render_text(*shell, context, what));
+    rendered = {"/bin/sh", "-c", std::move(text)};
+  }
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    const std::string where = std::string(what) + "[" + std::to_string(i) + "]";
+    BATON_ASSIGN_OR_RETURN(std::string text, render_text(argv[i], context, where));
+    rendered.push_back(std::move(text));
+  }
+  return rendered;
+}
+
 Result<std::vector<providers::ChatMessage>> render_messages(const lang::PromptStep& prompt,
                                                             const lang::Context& context) {
   std::vector<providers::ChatMessage> messages;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,12 @@ Result<std::string> render_text(const lang::LocatedTemplate& text, const lang::C
 // The value of YAML data whose strings are templates (`value:`, `outputs`, `for_each`).
 Result<lang::Value> evaluate_data(const lang::DataTemplate& data, const lang::Context& context,
                                   std::string_view what);
+
+// A command's argv: its shell string as `/bin/sh -c TEXT`, or its list, each rendered; errors
+// name `what` ("run", "output.check") and the index.
+Result<std::vector<std::string>> render_argv(const std::optional<lang::LocatedTemplate>& shell,
+                                             const std::vector<lang::LocatedTemplate>& argv,
+                                             const lang::Context& context, std::string_view what);
 
 // The messages of a prompt step: its system prompt, then its prompt or its messages.
 Result<std::vector<providers::ChatMessage>> render_messages(const lang::PromptStep& prompt,
