@@ -228,7 +228,6 @@ class RunExecutor {
   double reserved_usd_ = 0;
   int backing_off_ = 0;
   int waiting_ = 0;
-  std::int64_t last_seen_seq_ = 0;
   bool resumed_ = false;
   bool cancelled_ = false;
   std::string failure_;  // a journal error that stops the run

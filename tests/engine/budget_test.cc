@@ -78,6 +78,8 @@ steps:
     for_each: "{{ range(20) | list }}"
     prompt: "Item {{ item }}"
   after: {value: "{{ each.output | length }}"}
+outputs:
+  answered: "{{ after.output }}"
 )");
   RunSummary paused = run(*engine, run_id);
   ASSERT_EQ(paused.status, RunStatus::kWaiting) << paused.error;
@@ -102,7 +104,7 @@ steps:
   RunSummary finished = run(*engine, run_id);
   ASSERT_EQ(finished.status, RunStatus::kSucceeded) << finished.error;
   EXPECT_EQ(server_.request_count(), 20u);  // nothing that was answered is asked again
-  EXPECT_EQ(finished.outputs_json, "{}");
+  EXPECT_EQ(finished.outputs_json, "{\"answered\":20}");
 }
 
 TEST_F(BudgetTest, ARunBudgetNeedsWhatAWorkflowBudgetNeeds) {
