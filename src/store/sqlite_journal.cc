@@ -274,22 +274,27 @@ class SqliteJournal final : public Journal {
   }
 
   Status append_event(std::string_view run_id, EventRecord& event) override {
-    Statement& insert = statements_.append_event;
-    insert.bind_text(1, run_id);
-    insert.bind_int(2, event.time_ms);
-    insert.bind_text(3, event.type);
-    insert.bind_text(4, event.step_id);
-    insert.bind_int(5, event.item);
-    insert.bind_text(6, event.data_json);
     const auto what = [&] {
       return "appending event " + in_quotes(event.type) + " to run " + in_quotes(run_id);
     };
     BATON_TRY(in_context(begin_if_needed(), what));
-    ResetOnExit reset(insert);
-    BATON_ASSIGN_OR_RETURN(const bool returned, in_context(insert.step(), what));
-    if (!returned) return Error(ErrorCode::kInternal, what() + ": no seq was returned");
-    event.seq = insert.column_int(0);
-    return ok_status();
+    {
+      Statement& next_seq = statements_.next_event_seq;
+      next_seq.bind_text(1, run_id);
+      ResetOnExit reset(next_seq);
+      BATON_ASSIGN_OR_RETURN(const bool returned, in_context(next_seq.step(), what));
+      if (!returned) return Error(ErrorCode::kInternal, what() + ": no seq was returned");
+      event.seq = next_seq.column_int(0);
+    }
+    Statement& insert = statements_.append_event;
+    insert.bind_text(1, run_id);
+    insert.bind_int(2, event.seq);
+    insert.bind_int(3, event.time_ms);
+    insert.bind_text(4, event.type);
+    insert.bind_text(5, event.step_id);
+    insert.bind_int(6, event.item);
+    insert.bind_text(7, event.data_json);
+    return in_context(insert.execute(), what);
   }
 
   Result<std::vector<EventRecord>> events(std::string_view run_id,

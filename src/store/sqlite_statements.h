@@ -27,6 +27,7 @@ struct JournalStatements {
   Statement attempts;
   Statement put_decision;
   Statement decisions;
+  Statement next_event_seq;
   Statement append_event;
   Statement events;
 };
