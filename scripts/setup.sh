@@ -9,7 +9,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libcli11-dev
   libcurl4-openssl-dev libsqlite3-dev libcpp-httplib-dev libvalijson-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-jinja2
+  python3 python3-jinja2 json-schema-test-suite
   clang libclang-rt-14-dev
 )
 

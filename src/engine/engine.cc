@@ -13,6 +13,7 @@
 #include "src/lang/diagnostics.h"
 #include "src/lang/loader.h"
 #include "src/net/http_client.h"
+#include "src/providers/anthropic_provider.h"
 #include "src/providers/fixture.h"
 #include "src/providers/fixture_provider.h"
 #include "src/providers/openai_endpoint.h"
@@ -32,6 +33,7 @@ struct Engine::State {
   tools::ProcessRunner processes{loop};
   std::unique_ptr<net::HttpClient> http;
   std::unique_ptr<providers::ModelProvider> openai;
+  std::unique_ptr<providers::ModelProvider> anthropic;
   std::shared_ptr<const providers::Fixture> fixture;
   std::unique_ptr<providers::ModelProvider> fixture_provider;
   engine::HandlerMap handlers;
@@ -46,16 +48,16 @@ struct Engine::State {
     }
     switch (model.provider) {
       case lang::Provider::kOpenAi:
-        if (!openai) {
-          http = std::make_unique<net::HttpClient>(loop);
-          openai = providers::make_openai_provider(loop, *http, environment);
-        }
+        if (!http) http = std::make_unique<net::HttpClient>(loop);
+        if (!openai) openai = providers::make_openai_provider(loop, *http, environment);
         return openai.get();
+      case lang::Provider::kAnthropic:
+        if (!http) http = std::make_unique<net::HttpClient>(loop);
+        if (!anthropic) anthropic = providers::make_anthropic_provider(loop, *http, environment);
+        return anthropic.get();
       case lang::Provider::kFixture:
         return Error(ErrorCode::kFailedPrecondition,
                      "model '" + model.name + "' uses provider 'fixture': give a fixture file");
-      case lang::Provider::kAnthropic:
-        break;
     }
     return Error(ErrorCode::kFailedPrecondition,
                  "model '" + model.name + "': provider '" +

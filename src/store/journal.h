@@ -95,7 +95,7 @@ struct DecisionRecord {
 };
 
 struct EventRecord {
-  std::int64_t seq = 0;  // assigned by append_event(): increasing within a journal
+  std::int64_t seq = 0;  // assigned by append_event(): increasing within a run
   std::int64_t time_ms = 0;
   std::string type;  // "run_started", "step_succeeded", ...
   std::string step_id;

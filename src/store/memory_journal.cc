@@ -202,7 +202,7 @@ class MemoryJournal final : public Journal {
 
   Status append_event(std::string_view run_id, EventRecord& event) override {
     BATON_ASSIGN_OR_RETURN(RunData * data, find(run_id, "appending an event to run"));
-    event.seq = ++last_seq_;
+    event.seq = data->events.empty() ? 1 : data->events.back().seq + 1;
     data->events.push_back(event);
     return ok_status();
   }
@@ -249,7 +249,6 @@ class MemoryJournal final : public Journal {
   std::map<std::string, RunData, std::less<>> runs_;
   std::uint64_t created_count_ = 0;
   std::int64_t last_attempt_id_ = 0;
-  std::int64_t last_seq_ = 0;
 };
 
 }  // namespace

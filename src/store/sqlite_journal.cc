@@ -278,10 +278,14 @@ class SqliteJournal final : public Journal {
     insert.bind_text(4, event.step_id);
     insert.bind_int(5, event.item);
     insert.bind_text(6, event.data_json);
-    BATON_TRY(in_context(write(insert), [&] {
+    const auto what = [&] {
       return "appending event " + in_quotes(event.type) + " to run " + in_quotes(run_id);
-    }));
-    event.seq = db_->last_insert_id();
+    };
+    BATON_TRY(in_context(begin_if_needed(), what));
+    ResetOnExit reset(insert);
+    BATON_ASSIGN_OR_RETURN(const bool returned, in_context(insert.step(), what));
+    if (!returned) return Error(ErrorCode::kInternal, what() + ": no seq was returned");
+    event.seq = insert.column_int(0);
     return ok_status();
   }
 
@@ -302,14 +306,16 @@ class SqliteJournal final : public Journal {
  private:
   // Runs a bound write inside the open transaction, opening one first if there is none.
   Status write(Statement& bound) {
-    if (!db_->in_transaction()) {
-      Status begun = statements_.begin.execute();
-      if (!begun) {
-        bound.reset();
-        return begun;
-      }
+    Status begun = begin_if_needed();
+    if (!begun) {
+      bound.reset();
+      return begun;
     }
     return bound.execute();
+  }
+
+  Status begin_if_needed() {
+    return db_->in_transaction() ? ok_status() : statements_.begin.execute();
   }
 
   // Declared first so that it is destroyed last: statements are finalized before it closes.

@@ -19,9 +19,8 @@ struct Migration {
 // touches is a 4 KB frame appended to the WAL (and later fsync'ed), so a step should touch few.
 // - steps and decisions are WITHOUT ROWID: the key is the table, no second index to update.
 // - events.seq and attempts.id are plain INTEGER PRIMARY KEYs (max + 1), not AUTOINCREMENT,
-//   which would update sqlite_sequence on every insert. Events are never deleted (the triggers
-//   forbid it), so seqs still never repeat and only increase.
-constexpr std::array<Migration, 1> kMigrations = {{
+//   which would update sqlite_sequence on every insert.
+constexpr std::array<Migration, 2> kMigrations = {{
     {"initial schema", R"sql(
 CREATE TABLE runs (
   id TEXT NOT NULL PRIMARY KEY,
@@ -101,6 +100,28 @@ CREATE TRIGGER events_are_not_updated BEFORE UPDATE ON events
 CREATE TRIGGER events_are_not_deleted BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'events are append-only: they cannot be deleted'); END;
 )sql"},
+    // A step's commit wrote the events row and, apart, its events_by_run index entry: two WAL
+    // frames. Keyed by (run_id, seq) the row is its own index. seq now increases within a run.
+    {"events keyed by run", R"sql(
+CREATE TABLE events_by_run_key (
+  run_id TEXT NOT NULL REFERENCES runs (id),
+  seq INTEGER NOT NULL,
+  time_ms INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  step_id TEXT NOT NULL,
+  item INTEGER NOT NULL,
+  data_json TEXT NOT NULL,
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+INSERT INTO events_by_run_key SELECT run_id, seq, time_ms, type, step_id, item, data_json
+  FROM events;
+DROP TABLE events;
+ALTER TABLE events_by_run_key RENAME TO events;
+CREATE TRIGGER events_are_not_updated BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only: they cannot be updated'); END;
+CREATE TRIGGER events_are_not_deleted BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only: they cannot be deleted'); END;
+)sql"},
 }};
 
 // A checkpoint copies the WAL back into the database and, at synchronous=NORMAL, is the only
@@ -147,12 +168,12 @@ Status configure(Connection& db, Durability durability) {
   return db.exec(kWalPragmas, what);
 }
 
-Status migrate(Connection& db) {
+Status migrate(Connection& db, int up_to) {
   const std::string what = "reading the schema version of the journal " + db.path();
   const int latest = latest_schema_version();
   while (true) {
     BATON_ASSIGN_OR_RETURN(const std::int64_t current, db.query_int("PRAGMA user_version", what));
-    if (current == latest) return ok_status();
+    if (current >= up_to && current <= latest) return ok_status();
     if (current > latest || current < 0) {
       return Error(ErrorCode::kFailedPrecondition,
                    "the journal " + db.path() + " has schema version " + std::to_string(current) +

@@ -16,7 +16,8 @@ Status configure(Connection& db, Durability durability);
 
 // Applies the migrations the file lacks, each in its own transaction, so that two processes
 // opening a new file at once migrate it once. kFailedPrecondition when the file was written by
-// a newer Baton (a higher version than this one knows).
-Status migrate(Connection& db);
+// a newer Baton (a higher version than this one knows). `up_to` stops at an older version
+// (tests of the migrations themselves).
+Status migrate(Connection& db, int up_to = latest_schema_version());
 
 }  // namespace baton::store::sqlite

@@ -82,8 +82,9 @@ constexpr const char* kDecisions =
     "WHERE run_id = ?1 ORDER BY step_id, item";
 
 constexpr const char* kAppendEvent =
-    "INSERT INTO events (run_id, time_ms, type, step_id, item, data_json) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO events (run_id, seq, time_ms, type, step_id, item, data_json) "
+    "VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM events WHERE run_id = ?1), "
+    "?2, ?3, ?4, ?5, ?6) RETURNING seq";
 // ?1 run id, ?2 the seq to read after.
 constexpr const char* kEvents =
     "SELECT seq, time_ms, type, step_id, item, data_json FROM events "

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -441,18 +442,19 @@ TEST_P(JournalTest, DecisionsAreUpserted) {
   EXPECT_EQ((*decisions)[1].decided_ms, 8);
 }
 
-TEST_P(JournalTest, EventSeqsIncreaseAndFilterByRunAndSeq) {
+TEST_P(JournalTest, EventSeqsIncreaseWithinARunAndFilterByRunAndSeq) {
   create(run("r1", 1));
   create(run("r2", 1));
   std::vector<std::int64_t> seqs;
+  std::map<std::string, std::int64_t> last_seq_of_run;
   for (int index = 0; index < 5; ++index) {
     EventRecord event = event_of("step_succeeded", "s", index);
     event.time_ms = index;
     event.data_json = R"({"n":)" + std::to_string(index) + "}";
-    ASSERT_TRUE(journal_->append_event(index % 2 == 0 ? "r1" : "r2", event));
-    if (!seqs.empty()) {
-      EXPECT_GT(event.seq, seqs.back());
-    }
+    const std::string run_id = index % 2 == 0 ? "r1" : "r2";
+    ASSERT_TRUE(journal_->append_event(run_id, event));
+    EXPECT_GT(event.seq, last_seq_of_run[run_id]);
+    last_seq_of_run[run_id] = event.seq;
     seqs.push_back(event.seq);
   }
 

@@ -230,6 +230,41 @@ TEST_F(SqliteJournalTest, AnEmptyDatabaseIsMigrated) {
   EXPECT_TRUE(journal->create_run(run("r1")));
 }
 
+TEST_F(SqliteJournalTest, EventsOfAVersionOneFileSurviveTheMigrationAndKeepTheirOrder) {
+  std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
+  {
+    auto db = sqlite::Connection::open(path_);
+    ASSERT_TRUE(db) << db.error().message();
+    ASSERT_TRUE(sqlite::migrate(**db, 1));
+    auto raw_db = raw(path_);
+    ASSERT_EQ(sqlite3_exec(raw_db->db,
+                           "INSERT INTO runs VALUES ('r1', 'w', '', '', '', '{}', 'running', '{}', "
+                           "'', 1, 1, 0, 0, 0, '', '');"
+                           "INSERT INTO events (run_id, time_ms, type, step_id, item, data_json) "
+                           "VALUES ('r1', 1, 'run_started', '', -1, '{}'),"
+                           "       ('r1', 2, 'step_started', 's', -1, '{}');",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(raw_db->db);
+  }
+  auto journal = open();
+  ASSERT_NE(journal, nullptr);
+  EventRecord appended = event_of("step_succeeded", "s");
+  ASSERT_TRUE(journal->append_event("r1", appended));
+  ASSERT_TRUE(journal->commit());
+  auto events = journal->events("r1", 0);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 3U);
+  EXPECT_EQ((*events)[0].type, "run_started");
+  EXPECT_EQ((*events)[1].type, "step_started");
+  EXPECT_EQ((*events)[2].type, "step_succeeded");
+  EXPECT_GT((*events)[2].seq, (*events)[1].seq);
+  // The append-only triggers came along.
+  auto raw_db = raw(path_);
+  EXPECT_EQ(sqlite3_exec(raw_db->db, "DELETE FROM events", nullptr, nullptr, nullptr),
+            SQLITE_CONSTRAINT);
+}
+
 TEST_F(SqliteJournalTest, AFileFromANewerBatonIsRefused) {
   std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
   {
