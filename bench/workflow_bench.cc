@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include "src/lang/loader.h"
+#include "src/lang/yaml_tree.h"
 
 namespace baton::lang {
 namespace {
@@ -63,6 +64,22 @@ void BM_LoadAndCheckWorkflow(benchmark::State& state) {
   state.counters["file_bytes"] = static_cast<double>(text.size());
 }
 BENCHMARK(BM_LoadAndCheckWorkflow)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+// The YAML part of the above alone: yaml-cpp's parser and the tree the checker reads. What
+// load_workflow() takes beyond this is the checker's own.
+void BM_ParseYaml(benchmark::State& state) {
+  const std::string text = generated_workflow(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    Result<YamlNode> root = parse_yaml(text);
+    if (!root) {
+      state.SkipWithError(root.error().message().c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(root);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_ParseYaml)->Arg(1000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace baton::lang

@@ -22,6 +22,8 @@
 #include "src/lang/diagnostics.h"
 #include "src/lang/loader.h"
 #include "src/net/http_client.h"
+#include "src/providers/anthropic_endpoint.h"
+#include "src/providers/anthropic_provider.h"
 #include "src/providers/fixture.h"
 #include "src/providers/fixture_provider.h"
 #include "src/providers/openai_endpoint.h"
@@ -43,6 +45,7 @@ struct Engine::State {
   tools::ProcessRunner processes{loop};
   std::unique_ptr<net::HttpClient> http;
   std::unique_ptr<providers::ModelProvider> openai;
+  std::unique_ptr<providers::ModelProvider> anthropic;
   std::shared_ptr<const providers::Fixture> fixture;
   std::unique_ptr<providers::ModelProvider> fixture_provider;
   engine::HandlerMap handlers;
@@ -54,6 +57,7 @@ struct Engine::State {
   // declared after what they wrap, so that they are destroyed first.
   std::unique_ptr<store::ResponseCache> cache;
   std::unique_ptr<providers::ModelProvider> cached_openai;
+  std::unique_ptr<providers::ModelProvider> cached_anthropic;
   std::shared_ptr<const cache::Cassette> replay;
   std::unique_ptr<providers::ModelProvider> replay_provider;
   std::unique_ptr<cache::CassetteWriter> recording;
@@ -80,16 +84,16 @@ struct Engine::State {
     }
     switch (model.provider) {
       case lang::Provider::kOpenAi:
-        if (!openai) {
-          http = std::make_unique<net::HttpClient>(loop);
-          openai = providers::make_openai_provider(loop, *http, environment);
-        }
+        if (!http) http = std::make_unique<net::HttpClient>(loop);
+        if (!openai) openai = providers::make_openai_provider(loop, *http, environment);
         return behind_cache(*openai, cached_openai);
+      case lang::Provider::kAnthropic:
+        if (!http) http = std::make_unique<net::HttpClient>(loop);
+        if (!anthropic) anthropic = providers::make_anthropic_provider(loop, *http, environment);
+        return behind_cache(*anthropic, cached_anthropic);
       case lang::Provider::kFixture:
         return Error(ErrorCode::kFailedPrecondition,
                      "model '" + model.name + "' uses provider 'fixture': give a fixture file");
-      case lang::Provider::kAnthropic:
-        break;
     }
     return Error(ErrorCode::kFailedPrecondition,
                  "model '" + model.name + "': provider '" +
@@ -104,6 +108,11 @@ struct Engine::State {
     if (responses == nullptr) return &api;
     cache::CachingOptions caching;
     caching.base_url = [this](const lang::Model& model) {
+      if (model.provider == lang::Provider::kAnthropic) {
+        Result<providers::AnthropicEndpoint> endpoint =
+            providers::resolve_anthropic_endpoint(model, environment);
+        return endpoint ? endpoint->base_url : model.base_url;
+      }
       Result<providers::OpenAiEndpoint> endpoint =
           providers::resolve_openai_endpoint(model, environment);
       return endpoint ? endpoint->base_url : model.base_url;

@@ -1,7 +1,6 @@
 // The dependency graph: the topological order and the cycles.
 #include <algorithm>
 #include <string>
-#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -11,21 +10,22 @@ namespace baton::lang {
 
 std::vector<std::size_t> order_steps(LoadContext& context, const std::vector<std::string>& ids,
                                      const std::vector<SourceSpan>& spans,
-                                     const std::vector<std::vector<std::string>>& dependencies) {
+                                     const std::vector<std::vector<std::size_t>>& dependencies) {
   const std::size_t count = ids.size();
-  std::unordered_map<std::string_view, std::size_t> index;
-  for (std::size_t i = 0; i < count; ++i) index.emplace(ids[i], i);
-  std::vector<std::vector<std::size_t>> edges(count);  // i -> the steps i depends on
-  std::vector<std::vector<std::size_t>> dependents(count);
+  const std::vector<std::vector<std::size_t>>& edges = dependencies;  // i -> what i depends on
+  // The reverse edges in one array (no vector per step): the steps depending on step s are
+  // dependents[first_dependent[s]] up to dependents[first_dependent[s + 1]], in file order.
+  std::vector<std::size_t> first_dependent(count + 1, 0);
+  for (const std::vector<std::size_t>& depended_on : edges) {
+    for (std::size_t step : depended_on) ++first_dependent[step + 1];
+  }
+  for (std::size_t i = 0; i < count; ++i) first_dependent[i + 1] += first_dependent[i];
+  std::vector<std::size_t> dependents(first_dependent[count]);
+  std::vector<std::size_t> next_slot(first_dependent.begin(), first_dependent.end() - 1);
   std::vector<std::size_t> waiting(count, 0);
   for (std::size_t i = 0; i < count; ++i) {
-    for (const std::string& id : dependencies[i]) {
-      auto it = index.find(id);
-      if (it == index.end()) continue;
-      edges[i].push_back(it->second);
-      dependents[it->second].push_back(i);
-      ++waiting[i];
-    }
+    for (std::size_t step : edges[i]) dependents[next_slot[step]++] = i;
+    waiting[i] = edges[i].size();
   }
   // Kahn's algorithm; the queue is consumed in order, so ties keep file order as far as the
   // graph allows.
@@ -35,8 +35,9 @@ std::vector<std::size_t> order_steps(LoadContext& context, const std::vector<std
     if (waiting[i] == 0) order.push_back(i);
   }
   for (std::size_t next = 0; next < order.size(); ++next) {
-    for (std::size_t dependent : dependents[order[next]]) {
-      if (--waiting[dependent] == 0) order.push_back(dependent);
+    const std::size_t step = order[next];
+    for (std::size_t slot = first_dependent[step]; slot < first_dependent[step + 1]; ++slot) {
+      if (--waiting[dependents[slot]] == 0) order.push_back(dependents[slot]);
     }
   }
   if (order.size() == count) return order;

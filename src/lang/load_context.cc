@@ -26,6 +26,15 @@ std::string_view kind_name(const YamlNode& node) {
   return "?";
 }
 
+// Whether the key of entries[index] is a scalar key already seen before it.
+bool repeats_earlier_key(const std::vector<YamlEntry>& entries, std::size_t index) {
+  const YamlNode& key = entries[index].first;
+  for (std::size_t i = 0; i < index; ++i) {
+    if (entries[i].first.is_scalar() && entries[i].first.value == key.value) return true;
+  }
+  return false;
+}
+
 std::optional<std::int64_t> parse_int(std::string_view text) {
   std::int64_t value = 0;
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
@@ -112,7 +121,12 @@ Value plain_scalar_value(const YamlNode& node) {
 }
 
 LoadContext::LoadContext(std::string_view source, std::string display_name)
-    : source_(source), file_(std::move(display_name)), positions_(source) {}
+    : source_(source), file_(std::move(display_name)) {}
+
+std::pair<int, int> LoadContext::locate(const YamlNode& node, int line, int column) {
+  if (!positions_) positions_.emplace(source_);
+  return positions_->locate(node, line, column);
+}
 
 void LoadContext::error(const YamlNode& node, std::string message) {
   error_at(node.line, node.column, std::move(message));
@@ -142,15 +156,21 @@ bool LoadContext::check_names(const YamlNode& node, std::string_view what) {
     error(node, fmt::format("{} must be a mapping, not {}", what, kind_name(node)));
     return false;
   }
+  // Most mappings have a handful of keys: comparing with the earlier ones is cheaper than
+  // building a hash set.
+  constexpr std::size_t kLinearScanLimit = 16;
+  const bool small = node.entries.size() <= kLinearScanLimit;
   std::unordered_set<std::string_view> seen;
-  for (const auto& [key, value] : node.entries) {
+  if (!small) seen.reserve(node.entries.size());
+  for (std::size_t i = 0; i < node.entries.size(); ++i) {
+    const YamlNode& key = node.entries[i].first;
     if (!key.is_scalar()) {
       error(key, fmt::format("a key in {} must be a string", what));
       continue;
     }
-    if (!seen.insert(key.value).second) {
-      error(key, fmt::format("duplicate key '{}' in {}", key.value, what));
-    }
+    const bool duplicate =
+        small ? repeats_earlier_key(node.entries, i) : !seen.insert(key.value).second;
+    if (duplicate) error(key, fmt::format("duplicate key '{}' in {}", key.value, what));
   }
   return true;
 }
@@ -286,37 +306,46 @@ std::optional<std::vector<std::string>> LoadContext::string_list(const YamlNode&
   return out;
 }
 
+std::string FieldName::str() const {
+  if (parent_ == nullptr) return std::string(name_);
+  if (index_) return fmt::format("{}[{}]", parent_->str(), *index_);
+  return fmt::format("{}.{}", parent_->str(), name_);
+}
+
 std::optional<LocatedTemplate> LoadContext::template_text(const YamlNode& node,
-                                                          std::string_view what) {
+                                                          const FieldName& what) {
   if (!node.is_scalar()) {
-    error(node, fmt::format("{} must be a string (a template), not {}", what, kind_name(node)));
+    error(node,
+          fmt::format("{} must be a string (a template), not {}", what.str(), kind_name(node)));
     return std::nullopt;
   }
   auto parsed = Template::parse(node.value);
   if (!parsed) {
     const Error& failure = parsed.error();
-    auto [line, column] =
-        failure.span() && failure.span()->is_known()
-            ? positions_.locate(node, failure.span()->line, failure.span()->column)
-            : std::pair<int, int>{node.line, node.column};
-    error_at(line, column, fmt::format("template error in {}: {}", what, failure.message()));
+    auto [line, column] = failure.span() && failure.span()->is_known()
+                              ? locate(node, failure.span()->line, failure.span()->column)
+                              : std::pair<int, int>{node.line, node.column};
+    error_at(line, column, fmt::format("template error in {}: {}", what.str(), failure.message()));
     return std::nullopt;
   }
   return LocatedTemplate{std::move(parsed).value(), span_of(node)};
 }
 
 std::optional<DataTemplate> LoadContext::data_template(const YamlNode& node,
-                                                       const std::string& what) {
+                                                       const FieldName& what) {
   DataTemplate out;
   out.span = span_of(node);
   switch (node.kind) {
     case YamlNode::Kind::kNull:
       return out;
     case YamlNode::Kind::kScalar: {
-      Value value = plain_scalar_value(node);
-      if (!value.is_string()) {
-        out.constant = std::move(value);
-        return out;
+      // Only a plain scalar can be a constant; a quoted or block scalar is a string.
+      if (node.is_plain_scalar()) {
+        Value value = plain_scalar_value(node);
+        if (!value.is_string()) {
+          out.constant = std::move(value);
+          return out;
+        }
       }
       auto text = template_text(node, what);
       if (!text) return std::nullopt;
@@ -326,9 +355,10 @@ std::optional<DataTemplate> LoadContext::data_template(const YamlNode& node,
     }
     case YamlNode::Kind::kSequence: {
       out.kind = DataTemplate::Kind::kList;
+      out.items.reserve(node.items.size());
       bool ok = true;
       for (std::size_t i = 0; i < node.items.size(); ++i) {
-        auto value = data_template(node.items[i], fmt::format("{}[{}]", what, i));
+        auto value = data_template(node.items[i], FieldName(what, i));
         if (value) out.items.push_back(std::move(*value));
         ok = ok && value.has_value();
       }
@@ -337,10 +367,11 @@ std::optional<DataTemplate> LoadContext::data_template(const YamlNode& node,
     }
     case YamlNode::Kind::kMapping: {
       out.kind = DataTemplate::Kind::kMapping;
-      if (!check_names(node, what)) return std::nullopt;
+      if (!check_names(node, what.str())) return std::nullopt;
+      out.fields.reserve(node.entries.size());
       bool ok = true;
       for (const auto& [key, item] : node.entries) {
-        auto value = data_template(item, fmt::format("{}.{}", what, key.value));
+        auto value = data_template(item, FieldName(what, key.value));
         if (value && key.is_scalar()) out.fields.push_back(DataField{key.value, std::move(*value)});
         ok = ok && value.has_value();
       }

@@ -16,6 +16,28 @@
 
 namespace baton::lang {
 
+// Where a value sits, as messages name it ("steps.plan.prompt", "outputs.files[2]"): a name,
+// or a parent and a key or an index, joined into text only when a message needs it (most
+// values have no error). Keeps views of its name and key and a pointer to its parent: pass it
+// as an argument, built from values that outlive the call.
+class FieldName {
+ public:
+  FieldName(std::string_view name) : name_(name) {}         // NOLINT: implicit
+  FieldName(const std::string& name) : name_(name) {}       // NOLINT: implicit
+  FieldName(const char* name) : name_(name) {}              // NOLINT: implicit
+  FieldName(const FieldName& parent, std::string_view key)  // parent.key
+      : parent_(&parent), name_(key) {}
+  FieldName(const FieldName& parent, std::size_t index)  // parent[index]
+      : parent_(&parent), index_(index) {}
+
+  std::string str() const;
+
+ private:
+  const FieldName* parent_ = nullptr;
+  std::string_view name_;             // the name, or the key after the parent
+  std::optional<std::size_t> index_;  // set: the index after the parent
+};
+
 // What every section parser shares while loading one file: the source, where diagnostics go,
 // and the conversions from YAML nodes to typed values. Each conversion reports its own error
 // and returns nullopt, so that parsing goes on and every error is found.
@@ -30,9 +52,7 @@ class LoadContext {
   const std::string& file() const { return file_; }
   SourceSpan span_of(const YamlNode& node) const { return {file_, node.line, node.column}; }
   // The file position of `line`:`column` inside the value of the scalar `node`.
-  std::pair<int, int> locate(const YamlNode& node, int line, int column) const {
-    return positions_.locate(node, line, column);
-  }
+  std::pair<int, int> locate(const YamlNode& node, int line, int column);
 
   // Reports duplicate keys, non-string keys and keys not in `allowed` (with did-you-mean).
   // `what` names the mapping in messages: "step 'plan'", "model 'fast'". Returns false when
@@ -56,9 +76,9 @@ class LoadContext {
   std::optional<std::vector<std::string>> string_list(const YamlNode& node, std::string_view what);
 
   // A string scalar parsed as a template; syntax errors point into the file.
-  std::optional<LocatedTemplate> template_text(const YamlNode& node, std::string_view what);
+  std::optional<LocatedTemplate> template_text(const YamlNode& node, const FieldName& what);
   // YAML data whose strings are templates.
-  std::optional<DataTemplate> data_template(const YamlNode& node, const std::string& what);
+  std::optional<DataTemplate> data_template(const YamlNode& node, const FieldName& what);
   // Plain YAML data as a Value (parameters, schemas, defaults); strings stay strings.
   Value data(const YamlNode& node) const;
 
@@ -74,7 +94,7 @@ class LoadContext {
  private:
   std::string_view source_;
   std::string file_;
-  ScalarPositions positions_;
+  std::optional<ScalarPositions> positions_;  // made on first use: only errors need it
   std::vector<Diagnostic> diagnostics_;
   std::unordered_map<std::string, std::shared_ptr<const contracts::Schema>> schema_cache_;
 };

@@ -21,6 +21,8 @@ const std::vector<std::string> kTopLevelKeys = {"name",     "description", "inpu
 
 // Pass one over steps: ids and kinds, so that templates may name any step, before or after.
 void declare_steps(LoadContext& context, const YamlNode& steps, Scope& scope) {
+  scope.steps.reserve(steps.entries.size());
+  scope.step_ids.reserve(steps.entries.size());
   for (const auto& [key, value] : steps.entries) {
     if (!key.is_scalar()) continue;
     if (!is_identifier(key.value)) {
@@ -37,6 +39,7 @@ void declare_steps(LoadContext& context, const YamlNode& steps, Scope& scope) {
     }
     if (scope.steps.contains(key.value)) continue;  // a duplicate, already reported
     Scope::StepInfo info;
+    info.index = scope.step_ids.size();
     info.valid = false;
     if (value.is_mapping()) {
       int kinds = 0;
@@ -66,7 +69,7 @@ void declare_steps(LoadContext& context, const YamlNode& steps, Scope& scope) {
 LoadResult load_workflow(std::string_view text, std::string display_name) {
   LoadContext context(text, display_name);
   LoadResult result;
-  auto parsed = parse_yaml(std::string(text));
+  auto parsed = parse_yaml(text);
   if (!parsed) {
     const Error& error = parsed.error();
     SourceSpan span{display_name, 1, 1};

@@ -1,7 +1,6 @@
 // steps: id -> step, one kind each; and outputs.
 #include <algorithm>
 #include <string>
-#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -48,24 +47,36 @@ std::vector<std::string> all_keys() {
 
 bool list_valued(const Value& value) { return value.is_list(); }
 
-// Keys that give a step its kind, in file order.
-std::vector<std::pair<const YamlNode*, StepKind>> kind_keys_of(const YamlNode& step) {
-  std::vector<std::pair<const YamlNode*, StepKind>> found;
+// The kind a step key gives its step, if it is one of the kind keys.
+std::optional<StepKind> kind_of_key(const YamlNode& key) {
+  if (!key.is_scalar()) return std::nullopt;
+  if (key.value == "prompt" || key.value == "messages") return StepKind::kPrompt;
+  if (key.value == "run") return StepKind::kRun;
+  if (key.value == "human") return StepKind::kHuman;
+  if (key.value == "value") return StepKind::kValue;
+  if (key.value == "call") return StepKind::kCall;
+  return std::nullopt;
+}
+
+struct KindKey {
+  const YamlNode* key = nullptr;  // nullptr: none
+  StepKind kind = StepKind::kValue;
+};
+
+// The first key that gives the step its kind, and the first later one that gives it another
+// kind (an error: a step does exactly one thing).
+std::pair<KindKey, KindKey> kind_keys_of(const YamlNode& step) {
+  KindKey first;
   for (const auto& [key, value] : step.entries) {
-    if (!key.is_scalar()) continue;
-    if (key.value == "prompt" || key.value == "messages") {
-      found.emplace_back(&key, StepKind::kPrompt);
-    } else if (key.value == "run") {
-      found.emplace_back(&key, StepKind::kRun);
-    } else if (key.value == "human") {
-      found.emplace_back(&key, StepKind::kHuman);
-    } else if (key.value == "value") {
-      found.emplace_back(&key, StepKind::kValue);
-    } else if (key.value == "call") {
-      found.emplace_back(&key, StepKind::kCall);
+    std::optional<StepKind> kind = kind_of_key(key);
+    if (!kind) continue;
+    if (first.key == nullptr) {
+      first = {&key, *kind};
+    } else if (*kind != first.kind) {
+      return {first, {&key, *kind}};
     }
   }
-  return found;
+  return {first, {}};
 }
 
 class StepParser {
@@ -73,9 +84,10 @@ class StepParser {
   StepParser(LoadContext& context, const Scope& scope, const Workflow& workflow)
       : context_(context), scope_(scope), workflow_(workflow) {}
 
-  // nullopt when the step has errors; `dependencies` gets the ids it reads or needs.
+  // nullopt when the step has errors; `dependencies` gets the steps it reads or needs (their
+  // indices in scope.step_ids).
   std::optional<Step> parse(const YamlNode& key, const YamlNode& node,
-                            std::vector<std::string>& dependencies);
+                            std::vector<std::size_t>& dependencies);
 
  private:
   void check_keys(const YamlNode& node, StepKind kind);
@@ -95,7 +107,7 @@ class StepParser {
   std::string what_;
   std::string path_;  // steps.<id>, for the keys under it
   std::string loop_variable_;
-  std::vector<std::string>* dependencies_ = nullptr;
+  std::vector<std::size_t>* dependencies_ = nullptr;
   bool ok_ = true;
 };
 
@@ -126,7 +138,7 @@ void StepParser::check_keys(const YamlNode& node, StepKind kind) {
 }
 
 std::optional<LocatedTemplate> StepParser::text(const YamlNode& node, const std::string& what) {
-  auto parsed = context_.template_text(node, fmt::format("{}.{}", path_, what));
+  auto parsed = context_.template_text(node, FieldName(path_, what));
   if (!parsed) {
     ok_ = false;
     return std::nullopt;
@@ -260,6 +272,7 @@ std::optional<RunStep> StepParser::run(const YamlNode& node) {
       context_.error(command, fmt::format("steps.{}.run is an empty command", id_));
       ok_ = false;
     }
+    step.argv.reserve(command.items.size());
     for (const YamlNode& item : command.items) {
       if (auto arg = text(item, "run")) step.argv.push_back(std::move(*arg));
     }
@@ -403,7 +416,7 @@ std::optional<CallStep> StepParser::call(const YamlNode& node) {
 }
 
 std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
-                                      std::vector<std::string>& dependencies) {
+                                      std::vector<std::size_t>& dependencies) {
   id_ = key.value;
   what_ = fmt::format("step '{}'", id_);
   path_ = "steps." + id_;
@@ -416,8 +429,8 @@ std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
     return std::nullopt;
   }
   context_.check_names(node, what_);
-  auto kinds = kind_keys_of(node);
-  if (kinds.empty()) {
+  auto [kind_key, other_kind_key] = kind_keys_of(node);
+  if (kind_key.key == nullptr) {
     // A misspelt kind key ("promt") is the likely cause: point at it rather than the step.
     static const std::vector<std::string> kKindKeys = {"prompt", "messages", "run",
                                                        "human",  "value",    "call"};
@@ -436,14 +449,13 @@ std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
                                     what_));
     return std::nullopt;
   }
-  for (std::size_t i = 1; i < kinds.size(); ++i) {
-    if (kinds[i].second == kinds[0].second) continue;
-    context_.error(*kinds[i].first,
+  if (other_kind_key.key != nullptr) {
+    context_.error(*other_kind_key.key,
                    fmt::format("{} has two kinds, '{}' and '{}'; a step does exactly one thing",
-                               what_, kinds[0].first->value, kinds[i].first->value));
+                               what_, kind_key.key->value, other_kind_key.key->value));
     return std::nullopt;
   }
-  step.kind = kinds[0].second;
+  step.kind = kind_key.kind;
   check_keys(node, step.kind);
 
   if (const YamlNode* as = LoadContext::find(node, "as")) {
@@ -490,17 +502,19 @@ std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
       for (std::size_t i = 0; i < list->size(); ++i) {
         const std::string& name = (*list)[i];
         const YamlNode& at = needs->is_scalar() ? *needs : needs->items[i];
+        auto needed = scope_.steps.find(name);
         if (name == id_) {
           context_.error(at, fmt::format("{} needs itself", what_));
           ok_ = false;
-        } else if (!scope_.steps.contains(name)) {
+        } else if (needed == scope_.steps.end()) {
           context_.error(at, fmt::format("{} needs '{}', which is not a step{}", what_, name,
                                          did_you_mean(name, scope_.step_ids)));
           ok_ = false;
         } else {
           step.needs.push_back(name);
-          if (std::find(dependencies.begin(), dependencies.end(), name) == dependencies.end()) {
-            dependencies.push_back(name);
+          const std::size_t index = needed->second.index;
+          if (std::find(dependencies.begin(), dependencies.end(), index) == dependencies.end()) {
+            dependencies.push_back(index);
           }
         }
       }
@@ -555,17 +569,20 @@ std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
 void parse_steps(LoadContext& context, const YamlNode& node, Scope& scope, Workflow& workflow) {
   // Every declared step takes part in the graph, even one with errors, so that cycles are
   // reported together with the other errors.
-  std::vector<SourceSpan> spans(scope.step_ids.size());
-  std::vector<std::vector<std::string>> dependencies(scope.step_ids.size());
-  std::unordered_map<std::string, std::size_t> declared;
-  for (std::size_t i = 0; i < scope.step_ids.size(); ++i) declared.emplace(scope.step_ids[i], i);
+  const std::size_t count = scope.step_ids.size();
+  std::vector<SourceSpan> spans(count);
+  std::vector<std::vector<std::size_t>> dependencies(count);  // indices into scope.step_ids
+  workflow.steps.reserve(count);
+  workflow.step_index.reserve(count);
   bool complete = true;
   for (const auto& [key, value] : node.entries) {
-    auto at = key.is_scalar() ? declared.find(key.value) : declared.end();
-    if (at == declared.end() || spans[at->second].is_known()) continue;  // invalid id, duplicate
-    spans[at->second] = context.span_of(key);
+    auto declared = key.is_scalar() ? scope.steps.find(key.value) : scope.steps.end();
+    if (declared == scope.steps.end()) continue;  // an invalid id
+    const std::size_t index = declared->second.index;
+    if (spans[index].is_known()) continue;  // a duplicate
+    spans[index] = context.span_of(key);
     StepParser parser(context, scope, workflow);
-    auto step = parser.parse(key, value, dependencies[at->second]);
+    auto step = parser.parse(key, value, dependencies[index]);
     if (step) {
       workflow.step_index.emplace(step->id, workflow.steps.size());
       workflow.steps.push_back(std::move(*step));
@@ -574,13 +591,11 @@ void parse_steps(LoadContext& context, const YamlNode& node, Scope& scope, Workf
     }
   }
   std::vector<std::size_t> order = order_steps(context, scope.step_ids, spans, dependencies);
-  if (!complete || workflow.steps.size() != scope.step_ids.size()) return;
+  if (!complete || workflow.steps.size() != count) return;
   // Complete: step i is declared step i.
   workflow.topological_order = std::move(order);
-  for (std::size_t i = 0; i < workflow.steps.size(); ++i) {
-    for (const std::string& id : dependencies[i]) {
-      workflow.steps[i].dependencies.push_back(declared.at(id));
-    }
+  for (std::size_t i = 0; i < count; ++i) {
+    workflow.steps[i].dependencies = std::move(dependencies[i]);
   }
 }
 
@@ -595,7 +610,7 @@ void parse_outputs(LoadContext& context, const YamlNode& node, const Scope& scop
     }
     auto data = context.data_template(value, "outputs." + key.value);
     if (!data) continue;
-    std::vector<std::string> ignored;
+    std::vector<std::size_t> ignored;
     check_data_references(context, value, *data, scope, "", "", ignored);
     workflow.outputs.push_back({key.value, std::move(*data)});
   }

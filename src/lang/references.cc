@@ -17,10 +17,10 @@ bool is_global(std::string_view name) {
   return std::find(kGlobals.begin(), kGlobals.end(), name) != kGlobals.end();
 }
 
-void add_dependency(std::vector<std::string>& dependencies, const std::string& id) {
-  if (std::find(dependencies.begin(), dependencies.end(), id) == dependencies.end()) {
-    dependencies.push_back(id);
-  }
+void add_dependency(std::vector<std::size_t>& dependencies, std::size_t step) {
+  if (std::find(dependencies.begin(), dependencies.end(), step) != dependencies.end()) return;
+  if (dependencies.empty()) dependencies.reserve(4);  // a step seldom reads more
+  dependencies.push_back(step);
 }
 
 }  // namespace
@@ -46,7 +46,7 @@ const std::vector<std::string>& step_fields(StepKind kind) {
 
 void check_references(LoadContext& context, const YamlNode& node, const Template& text,
                       const Scope& scope, const std::string& self, const std::string& loop_variable,
-                      std::vector<std::string>& dependencies) {
+                      std::vector<std::size_t>& dependencies) {
   for (const TemplateReference& reference : text.references()) {
     if (reference.path.empty()) continue;
     auto report = [&](std::string message) {
@@ -83,7 +83,7 @@ void check_references(LoadContext& context, const YamlNode& node, const Template
       report(fmt::format("step '{}' references itself", self));
       continue;
     }
-    add_dependency(dependencies, name);
+    add_dependency(dependencies, step->second.index);
     if (reference.path.size() >= 2 && step->second.valid) {
       const auto& fields = step_fields(step->second.kind);
       const std::string& field = reference.path[1];
@@ -100,7 +100,7 @@ void check_references(LoadContext& context, const YamlNode& node, const Template
 void check_data_references(LoadContext& context, const YamlNode& node, const DataTemplate& data,
                            const Scope& scope, const std::string& self,
                            const std::string& loop_variable,
-                           std::vector<std::string>& dependencies) {
+                           std::vector<std::size_t>& dependencies) {
   switch (data.kind) {
     case DataTemplate::Kind::kConstant:
       return;

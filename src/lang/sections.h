@@ -24,6 +24,7 @@ void parse_budget(LoadContext& context, const YamlNode& node, Workflow& workflow
 // loop variable of the step being parsed.
 struct Scope {
   struct StepInfo {
+    std::size_t index = 0;  // into step_ids
     StepKind kind = StepKind::kValue;
     bool loops = false;  // has for_each: every field is a list
     bool valid = true;   // false when its kind is unknown (no field checks then)
@@ -52,21 +53,21 @@ void parse_outputs(LoadContext& context, const YamlNode& node, const Scope& scop
                    Workflow& workflow);
 
 // Checks the names a template reads against `scope`. `self` is the id of the step the template
-// belongs to ("" for outputs) and `loop_variable` its `as` name ("" when none). Adds the step
-// ids read to `dependencies` (once each, in order).
+// belongs to ("" for outputs) and `loop_variable` its `as` name ("" when none). Adds the steps
+// read to `dependencies` (their indices in scope.step_ids, once each, in order).
 void check_references(LoadContext& context, const YamlNode& node, const Template& text,
                       const Scope& scope, const std::string& self, const std::string& loop_variable,
-                      std::vector<std::string>& dependencies);
+                      std::vector<std::size_t>& dependencies);
 void check_data_references(LoadContext& context, const YamlNode& node, const DataTemplate& data,
                            const Scope& scope, const std::string& self,
                            const std::string& loop_variable,
-                           std::vector<std::string>& dependencies);
+                           std::vector<std::size_t>& dependencies);
 
 // The steps in an order where each comes after its dependencies (indices into `ids`); reports
-// every cycle at the first of its steps in file order. `dependencies[i]` holds the ids step i
-// reads or needs; ids that are not in `ids` are ignored.
+// every cycle at the first of its steps in file order. `dependencies[i]` holds the indices (into
+// `ids`) of the steps step i reads or needs.
 std::vector<std::size_t> order_steps(LoadContext& context, const std::vector<std::string>& ids,
                                      const std::vector<SourceSpan>& spans,
-                                     const std::vector<std::vector<std::string>>& dependencies);
+                                     const std::vector<std::vector<std::size_t>>& dependencies);
 
 }  // namespace baton::lang

@@ -1,8 +1,11 @@
 // The one file that talks to yaml-cpp: it turns a document into a YamlNode tree and turns
 // YAML::Exception into an Error. It uses yaml-cpp's event parser rather than YAML::Load: the
 // node graph YAML::Load builds costs more than the whole checker on large files.
-#include <sstream>
+#include <istream>
+#include <iterator>
+#include <streambuf>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -15,8 +18,19 @@
 namespace baton::lang {
 namespace {
 
+// yaml-cpp reads an std::istream: this one reads the text in place, where an istringstream
+// would copy it.
+class TextBuffer : public std::streambuf {
+ public:
+  explicit TextBuffer(std::string_view text) {
+    // The get area is a char* only by type: a streambuf never writes through it.
+    char* begin = const_cast<char*>(text.data());
+    setg(begin, begin, begin + text.size());
+  }
+};
+
 // yaml-cpp drops the scalar style, so read it back from the character the scalar starts with.
-YamlNode::Style scalar_style(const std::string& text, int position) {
+YamlNode::Style scalar_style(std::string_view text, int position) {
   if (position < 0 || static_cast<size_t>(position) >= text.size()) return YamlNode::Style::kPlain;
   switch (text[static_cast<size_t>(position)]) {
     case '\'':
@@ -34,7 +48,7 @@ YamlNode::Style scalar_style(const std::string& text, int position) {
 
 class TreeBuilder : public YAML::EventHandler {
  public:
-  explicit TreeBuilder(const std::string& text) : text_(text) {}
+  explicit TreeBuilder(std::string_view text) : text_(text) {}
 
   YamlNode take_root() { return std::move(root_); }
 
@@ -42,18 +56,20 @@ class TreeBuilder : public YAML::EventHandler {
   void OnDocumentEnd() override {}
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    add(start(mark, YamlNode::Kind::kNull), anchor);
+    remember(place(mark, YamlNode::Kind::kNull), anchor);
   }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     auto it = anchors_.find(anchor);
-    YamlNode node = it == anchors_.end() ? start(mark, YamlNode::Kind::kNull) : it->second;
-    node.line = mark.line + 1;
-    node.column = mark.column + 1;
-    add(std::move(node), YAML::NullAnchor);
+    YamlNode& node = place(mark, YamlNode::Kind::kNull);
+    if (it != anchors_.end()) {
+      node = it->second;
+      node.line = mark.line + 1;
+      node.column = mark.column + 1;
+    }
   }
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& value) override {
-    YamlNode node = start(mark, YamlNode::Kind::kScalar);
+    YamlNode& node = place(mark, YamlNode::Kind::kScalar);
     node.value = value;
     node.style = scalar_style(text_, mark.pos);
     // A plain `~` or `null` is YAML's null ("!" marks a quoted or block scalar).
@@ -61,16 +77,16 @@ class TreeBuilder : public YAML::EventHandler {
         (value == "~" || value == "null" || value == "Null" || value == "NULL")) {
       node.kind = YamlNode::Kind::kNull;
     }
-    add(std::move(node), anchor);
+    remember(node, anchor);
   }
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                        YAML::EmitterStyle::value) override {
-    stack_.push_back({start(mark, YamlNode::Kind::kSequence), anchor, {}, false});
+    stack_.push_back({start(mark, YamlNode::Kind::kSequence), anchor, children_.size()});
   }
   void OnSequenceEnd() override { close(); }
   void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                   YAML::EmitterStyle::value) override {
-    stack_.push_back({start(mark, YamlNode::Kind::kMapping), anchor, {}, false});
+    stack_.push_back({start(mark, YamlNode::Kind::kMapping), anchor, children_.size()});
   }
   void OnMapEnd() override { close(); }
 
@@ -78,8 +94,7 @@ class TreeBuilder : public YAML::EventHandler {
   struct Frame {
     YamlNode node;
     YAML::anchor_t anchor;
-    YamlNode key;  // a mapping's key waiting for its value
-    bool has_key;
+    std::size_t first_child;  // where its children start in children_
   };
 
   static YamlNode start(const YAML::Mark& mark, YamlNode::Kind kind) {
@@ -90,41 +105,53 @@ class TreeBuilder : public YAML::EventHandler {
     return node;
   }
 
+  // Moves the children of the collection being closed out of children_, into a vector of
+  // their exact size (cheaper than growing it one child at a time).
   void close() {
     Frame frame = std::move(stack_.back());
     stack_.pop_back();
-    add(std::move(frame.node), frame.anchor);
-  }
-
-  void add(YamlNode node, YAML::anchor_t anchor) {
-    if (anchor != YAML::NullAnchor) anchors_[anchor] = node;
-    if (stack_.empty()) {
-      root_ = std::move(node);
-      return;
-    }
-    Frame& top = stack_.back();
-    if (top.node.is_sequence()) {
-      top.node.items.push_back(std::move(node));
-    } else if (!top.has_key) {
-      top.key = std::move(node);
-      top.has_key = true;
+    auto first = children_.begin() + static_cast<std::ptrdiff_t>(frame.first_child);
+    if (frame.node.is_sequence()) {
+      frame.node.items.assign(std::make_move_iterator(first),
+                              std::make_move_iterator(children_.end()));
     } else {
-      top.node.entries.push_back(YamlEntry{std::move(top.key), std::move(node)});
-      top.has_key = false;
+      frame.node.entries.reserve(static_cast<std::size_t>(children_.end() - first) / 2);
+      for (auto key = first; key + 1 < children_.end(); key += 2) {  // key, value, key, ...
+        frame.node.entries.push_back(YamlEntry{std::move(*key), std::move(*(key + 1))});
+      }
     }
+    children_.erase(first, children_.end());
+    YamlNode& node = stack_.empty() ? root_ : children_.emplace_back();
+    node = std::move(frame.node);
+    remember(node, frame.anchor);
   }
 
-  const std::string& text_;
+  // A new node, made in place: the next child of the innermost open collection, or the root.
+  YamlNode& place(const YAML::Mark& mark, YamlNode::Kind kind) {
+    YamlNode& node = stack_.empty() ? root_ : children_.emplace_back();
+    node.kind = kind;
+    node.line = mark.line + 1;
+    node.column = mark.column + 1;
+    return node;
+  }
+
+  void remember(const YamlNode& node, YAML::anchor_t anchor) {
+    if (anchor != YAML::NullAnchor) anchors_[anchor] = node;
+  }
+
+  std::string_view text_;
   std::vector<Frame> stack_;
+  std::vector<YamlNode> children_;  // of every open collection, innermost last
   std::unordered_map<YAML::anchor_t, YamlNode> anchors_;
   YamlNode root_;
 };
 
 }  // namespace
 
-Result<YamlNode> parse_yaml(const std::string& text) {
+Result<YamlNode> parse_yaml(std::string_view text) {
   try {
-    std::istringstream stream(text);
+    TextBuffer buffer(text);
+    std::istream stream(&buffer);
     YAML::Parser parser(stream);
     TreeBuilder builder(text);
     parser.HandleNextDocument(builder);

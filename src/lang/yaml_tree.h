@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,6 +43,6 @@ struct YamlEntry {
 
 // Parses one YAML document. Fails with kInvalidInput on a syntax error, whose span holds the
 // line and column yaml-cpp reports (file left empty). An empty document gives a kNull node.
-Result<YamlNode> parse_yaml(const std::string& text);
+Result<YamlNode> parse_yaml(std::string_view text);
 
 }  // namespace baton::lang

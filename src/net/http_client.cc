@@ -76,9 +76,12 @@ bool has_line_break(std::string_view text) {
   return text.find_first_of("\r\n") != std::string_view::npos;
 }
 
+class Core;
+
 // One request: its easy handle, what curl reads from, what it writes into, and the outcome.
 struct Transfer {
   HttpClient::RequestId id = 0;
+  Core* core = nullptr;  // the owner
   CURL* easy = nullptr;
   curl_slist* header_list = nullptr;
   HttpRequest request;  // curl reads the body from here
@@ -88,6 +91,11 @@ struct Transfer {
   HttpResponse response;
   bool body_too_large = false;
   std::optional<Result<HttpResponse>> outcome;  // set when finished, until delivered
+  // Streaming (request.on_body_chunk set): the body bytes not yet given to the callback, and the
+  // status they came with.
+  std::string unread;
+  long unread_status = 0;
+  bool queued = false;  // in Core::ready_: has unread bytes or an outcome to deliver
   char error_text[CURL_ERROR_SIZE] = {};
 
   Transfer() = default;
@@ -98,21 +106,6 @@ struct Transfer {
     curl_slist_free_all(header_list);
   }
 };
-
-size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
-  auto* transfer = static_cast<Transfer*>(user);
-  size_t bytes = size * count;
-  if (transfer->response.body.size() + bytes > transfer->max_body) {
-    transfer->body_too_large = true;
-    return 0;  // makes curl fail the transfer with CURLE_WRITE_ERROR
-  }
-  try {
-    transfer->response.body.append(data, bytes);
-  } catch (...) {
-    return 0;
-  }
-  return bytes;
-}
 
 size_t on_header(char* data, size_t size, size_t count, void* user) noexcept {
   auto* transfer = static_cast<Transfer*>(user);
@@ -215,7 +208,7 @@ class Core : public std::enable_shared_from_this<Core> {
       if (!transfer->outcome) curl_multi_remove_handle(multi_, transfer->easy);
     }
     transfers_.clear();
-    finished_.clear();
+    ready_.clear();
     curl_multi_cleanup(multi_);
     multi_ = nullptr;
     for (int fd : watched_) loop_.unwatch(fd);
@@ -227,6 +220,7 @@ class Core : public std::enable_shared_from_this<Core> {
   HttpClient::RequestId send(HttpRequest request, HttpClient::Callback done) {
     auto transfer = std::make_unique<Transfer>();
     transfer->id = next_id_++;
+    transfer->core = this;
     transfer->request = std::move(request);
     transfer->printable_url = printable_url(transfer->request.url);
     transfer->done = std::move(done);
@@ -237,9 +231,8 @@ class Core : public std::enable_shared_from_this<Core> {
       ready = Error(ErrorCode::kInternal, "curl_multi_add_handle failed");
     }
     if (!ready) transfer->outcome = std::move(ready).error();
-    bool failed = transfer->outcome.has_value();
-    transfers_.emplace(id, std::move(transfer));
-    if (failed) finish_later(id);
+    Transfer& added = *transfers_.emplace(id, std::move(transfer)).first->second;
+    if (added.outcome) deliver_later(added);
     return id;
   }
 
@@ -285,13 +278,19 @@ class Core : public std::enable_shared_from_this<Core> {
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+    // HTTP/2 over TLS when the server offers it (ALPN), else HTTP/1.1; plain http stays 1.1.
+    // The multi handle multiplexes HTTP/2 requests by default; PIPEWAIT has a new request wait
+    // for a connection being set up to the same host rather than open one more beside it.
+    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    if (transfer.printable_url.starts_with("https://")) {
+      curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+    }
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.header_list);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(request.connect_timeout.count()));
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Core::on_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
@@ -370,7 +369,7 @@ class Core : public std::enable_shared_from_this<Core> {
       curl_multi_remove_handle(multi_, easy);
       if (transfer == nullptr) continue;
       transfer->outcome = outcome_of(code, *transfer);
-      finish_later(transfer->id);
+      deliver_later(*transfer);
     }
   }
 
@@ -388,11 +387,13 @@ class Core : public std::enable_shared_from_this<Core> {
     return std::move(transfer.response);
   }
 
-  // Completions go through a posted task: never from inside send(), and never from inside a
-  // curl callback or this object's frames, so a callback may send(), cancel() or even destroy
-  // the client.
-  void finish_later(HttpClient::RequestId id) {
-    finished_.push_back(id);
+  // Body pieces and completions go through a posted task: never from inside send(), and never
+  // from inside a curl callback or this object's frames, so a callback may send(), cancel() or
+  // even destroy the client. One queue for both keeps a transfer's pieces before its outcome.
+  void deliver_later(Transfer& transfer) {
+    if (transfer.queued) return;
+    transfer.queued = true;
+    ready_.push_back(transfer.id);
     if (delivery_posted_) return;
     delivery_posted_ = true;
     loop_.post([weak = weak_from_this()] {
@@ -403,11 +404,18 @@ class Core : public std::enable_shared_from_this<Core> {
   void deliver() {
     delivery_posted_ = false;
     std::deque<HttpClient::RequestId> batch;
-    batch.swap(finished_);
+    batch.swap(ready_);
     while (!batch.empty() && !closing_) {
-      auto found = transfers_.find(batch.front());
+      const HttpClient::RequestId id = batch.front();
       batch.pop_front();
-      if (found == transfers_.end()) continue;  // cancelled after it finished
+      auto found = transfers_.find(id);
+      if (found == transfers_.end()) continue;  // cancelled while queued
+      found->second->queued = false;
+      if (!found->second->unread.empty()) {
+        if (!deliver_unread(id)) continue;  // cancelled or destroyed by the callback
+        found = transfers_.find(id);
+      }
+      if (!found->second->outcome) continue;  // still streaming
       std::unique_ptr<Transfer> transfer = std::move(found->second);
       transfers_.erase(found);
       HttpClient::Callback done = std::move(transfer->done);
@@ -417,13 +425,51 @@ class Core : public std::enable_shared_from_this<Core> {
     }
   }
 
+  // Gives a transfer's unread body bytes to its chunk callback. False when the callback
+  // cancelled the transfer or shut the client down.
+  bool deliver_unread(HttpClient::RequestId id) {
+    Transfer& transfer = *transfers_.at(id);
+    std::string bytes = std::move(transfer.unread);
+    transfer.unread.clear();
+    // Moved out for the call: the callback may destroy the transfer, and with it the function.
+    BodyChunkCallback on_chunk = std::move(transfer.request.on_body_chunk);
+    on_chunk(transfer.unread_status, bytes);
+    if (closing_) return false;
+    const auto found = transfers_.find(id);
+    if (found == transfers_.end()) return false;
+    found->second->request.on_body_chunk = std::move(on_chunk);
+    return true;
+  }
+
+  static size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
+    auto* transfer = static_cast<Transfer*>(user);
+    size_t bytes = size * count;
+    if (transfer->response.body.size() + bytes > transfer->max_body) {
+      transfer->body_too_large = true;
+      return 0;  // makes curl fail the transfer with CURLE_WRITE_ERROR
+    }
+    try {
+      transfer->response.body.append(data, bytes);
+      if (transfer->request.on_body_chunk && bytes > 0) {
+        if (transfer->unread.empty()) {
+          curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &transfer->unread_status);
+        }
+        transfer->unread.append(data, bytes);
+        transfer->core->deliver_later(*transfer);
+      }
+    } catch (...) {
+      return 0;
+    }
+    return bytes;
+  }
+
   EventLoop& loop_;
   const HttpClientOptions options_;
   CURLM* multi_ = nullptr;
   std::unordered_map<HttpClient::RequestId, std::unique_ptr<Transfer>> transfers_;
   std::unordered_set<int> watched_;
   std::optional<EventLoop::TimerId> timer_;
-  std::deque<HttpClient::RequestId> finished_;  // outcome set, callback not yet called
+  std::deque<HttpClient::RequestId> ready_;  // transfers with something to deliver
   bool delivery_posted_ = false;
   bool closing_ = false;
   HttpClient::RequestId next_id_ = 1;

@@ -17,6 +17,10 @@ namespace baton::net {
 
 using Header = std::pair<std::string, std::string>;
 
+// Receives the response body piece by piece as it arrives: `status` is the response's status,
+// `bytes` the next piece (split anywhere; valid only during the call). See HttpRequest.
+using BodyChunkCallback = std::function<void(long status, std::string_view bytes)>;
+
 struct HttpRequest {
   std::string method = "POST";
   std::string url;
@@ -24,6 +28,12 @@ struct HttpRequest {
   std::string body;
   std::chrono::milliseconds timeout{120'000};  // the whole transfer
   std::chrono::milliseconds connect_timeout{10'000};
+  // Optional, for streamed responses (server-sent events): called on the loop's thread with
+  // each piece of the body, in order, all of them before `done`, never from inside send(). The
+  // whole body still arrives in the HttpResponse given to `done` (within max_response_bytes).
+  // It may send(), cancel() (this request too: then neither it nor `done` is called again) or
+  // destroy the client.
+  BodyChunkCallback on_body_chunk;
 };
 
 struct HttpResponse {
@@ -40,9 +50,13 @@ struct HttpClientOptions {
   std::size_t max_response_bytes = 64u << 20;
 };
 
-// An asynchronous HTTP/1.1 client on libcurl's multi interface, driven by an EventLoop: any
-// number of transfers in flight from one thread. A response with any status is a value; only
-// transport failures are errors: kUnavailable (refused, reset, DNS), kTimeout.
+// An asynchronous HTTP client on libcurl's multi interface, driven by an EventLoop: any number of
+// transfers in flight from one thread. HTTP/1.1 for http://; HTTP/2 for https:// when the server
+// offers it (ALPN), with requests multiplexed on one connection. Connections (and DNS results)
+// are kept and reused across requests. Proxies come from the environment as libcurl reads it:
+// http_proxy (lower case only), HTTPS_PROXY/https_proxy, ALL_PROXY, and NO_PROXY/no_proxy.
+// A response with any status is a value; only transport failures are errors: kUnavailable
+// (refused, reset, DNS, a body cut short), kTimeout.
 class HttpClient {
  public:
   using RequestId = std::uint64_t;

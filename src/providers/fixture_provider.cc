@@ -78,11 +78,16 @@ class FixtureProvider final : public ModelProvider {
       outcome.reply = no_fixture_response(*fixture_, call);
     }
     auto deliver = [alive = std::weak_ptr<bool>(alive_), this, id, outcome = std::move(outcome),
-                    done = std::move(done)]() mutable {
+                    on_delta = call.on_delta, done = std::move(done)]() mutable {
       if (alive.expired()) return;
-      const auto found = pending_.find(id);
-      if (found == pending_.end()) return;  // cancelled
-      pending_.erase(found);
+      if (!pending_.contains(id)) return;  // cancelled
+      // A streamed call gets the whole reply as its one delta, as from a server that does not
+      // stream. on_delta may cancel the call or destroy the provider.
+      if (on_delta && outcome.reply && !outcome.reply->text.empty()) {
+        on_delta(outcome.reply->text);
+        if (alive.expired() || !pending_.contains(id)) return;
+      }
+      pending_.erase(id);
       done(std::move(outcome));  // may destroy this provider: nothing after it
     };
     if (latency.count() > 0) {

@@ -14,6 +14,7 @@ namespace baton::providers {
 // The outcome looks like the OpenAI provider's: request_json is the body it would have sent and
 // response_body a chat.completion object (an OpenAI error body for rehearsed 429s and 5xxs).
 // No matching entry: kInvalidInput naming the step and the start of the last user message.
+// A call with on_delta gets the whole reply text as one delta just before its outcome.
 //
 // `loop` must outlive the provider. `fixture` is shared with whoever loaded it (the CLI may give
 // one to several providers); `times` is counted per provider. Not thread-safe: use it on the

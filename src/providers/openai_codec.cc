@@ -1,69 +1,18 @@
 #include "src/providers/openai_codec.h"
 
-#include <cmath>
 #include <string>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
-#include "src/lang/template/value.h"
 #include "src/lang/workflow.h"
-#include "src/providers/retry_after.h"
+#include "src/providers/api_errors.h"
+#include "src/providers/wire_json.h"
 
 namespace baton::providers {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-constexpr std::size_t kMaxQuotedBytes = 300;  // of an API message or body, in an Error
-
-// `text` cut to at most `limit` bytes without splitting a UTF-8 sequence, "..." when cut.
-std::string truncate_utf8(std::string_view text, std::size_t limit) {
-  if (text.size() <= limit) return std::string(text);
-  std::size_t end = limit;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return std::string(text.substr(0, end)) + "...";
-}
-
-Result<Json> to_json(const lang::Value& value, const std::string& path) {
-  switch (value.kind()) {
-    case lang::Value::Kind::kNone:
-      return Json(nullptr);
-    case lang::Value::Kind::kBool:
-      return Json(value.as_bool());
-    case lang::Value::Kind::kInt:
-      return Json(value.as_int());
-    case lang::Value::Kind::kFloat:
-      if (!std::isfinite(value.as_float())) {
-        return invalid_input(path + " is not a finite number, which JSON cannot carry");
-      }
-      return Json(value.as_float());
-    case lang::Value::Kind::kString:
-      return Json(value.as_string());
-    case lang::Value::Kind::kList: {
-      Json array = Json::array();
-      std::size_t index = 0;
-      for (const lang::Value& item : value.as_list()) {
-        BATON_ASSIGN_OR_RETURN(Json json,
-                               to_json(item, path + "[" + std::to_string(index++) + "]"));
-        array.push_back(std::move(json));
-      }
-      return array;
-    }
-    case lang::Value::Kind::kDict: {
-      Json object = Json::object();
-      for (const auto& [key, item] : value.as_dict().entries()) {
-        BATON_ASSIGN_OR_RETURN(Json json, to_json(item, path + "." + key));
-        object[key] = std::move(json);
-      }
-      return object;
-    }
-    case lang::Value::Kind::kUndefined:
-    case lang::Value::Kind::kObject:
-      break;
-  }
-  return invalid_input(path + " is not JSON data");
-}
 
 const Json* member(const Json& object, std::string_view key) {
   if (!object.is_object()) return nullptr;
@@ -81,66 +30,36 @@ std::string string_member(const Json& object, std::string_view key) {
   return value && value->is_string() ? value->get<std::string>() : std::string();
 }
 
-// What the server said went wrong: error.message (OpenAI), error (a string), message or
-// detail (other compatible servers), else the start of the body.
-std::string api_error_message(const std::string& body) {
-  const Json json = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (const Json* error = member(json, "error")) {
-    if (error->is_string()) return truncate_utf8(error->get<std::string>(), kMaxQuotedBytes);
-    if (std::string message = string_member(*error, "message"); !message.empty()) {
-      return truncate_utf8(message, kMaxQuotedBytes);
-    }
-  }
-  for (const char* key : {"message", "detail"}) {
-    if (std::string message = string_member(json, key); !message.empty()) {
-      return truncate_utf8(message, kMaxQuotedBytes);
-    }
-  }
-  if (body.empty()) return "(empty body)";
-  return truncate_utf8(body, kMaxQuotedBytes);
+ModelUsage read_usage(const Json* usage) {
+  ModelUsage read;
+  read.input_tokens = integer_member(usage, "prompt_tokens");
+  read.output_tokens = integer_member(usage, "completion_tokens");
+  read.cached_input_tokens =
+      integer_member(usage ? member(*usage, "prompt_tokens_details") : nullptr, "cached_tokens");
+  read.reasoning_tokens = integer_member(
+      usage ? member(*usage, "completion_tokens_details") : nullptr, "reasoning_tokens");
+  return read;
 }
 
-std::optional<std::chrono::milliseconds> retry_after_of(const net::HttpResponse& response,
-                                                        std::chrono::system_clock::time_point now) {
-  if (const auto header = response.header("retry-after-ms")) {
-    if (auto delay = parse_retry_after_ms(*header)) return delay;
-  }
-  if (const auto header = response.header("retry-after")) return parse_retry_after(*header, now);
-  return std::nullopt;
-}
-
-Result<ModelReply> read_reply(const std::string& body, long status) {
-  const std::string prefix = "HTTP " + std::to_string(status) + " reply cannot be read: ";
-  const Json json = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return internal_error(prefix + "not JSON");
-  if (!json.is_object()) return internal_error(prefix + "not a JSON object");
-  const Json* choices = member(json, "choices");
-  if (!choices || !choices->is_array() || choices->empty()) {
-    return internal_error(prefix + "no choices");
-  }
-  const Json* message = member(choices->front(), "message");
-  if (!message || !message->is_object())
-    return internal_error(prefix + "choices[0] has no message");
-  const Json* content = member(*message, "content");
-  if (!content || !content->is_string()) {
-    if (const Json* refusal = member(*message, "refusal"); refusal && refusal->is_string()) {
-      return Error(
-          ErrorCode::kOutputRejected,
-          "the model refused: " + truncate_utf8(refusal->get<std::string>(), kMaxQuotedBytes));
+// message.tool_calls ([{"id", "type": "function", "function": {"name", "arguments"}}]), or the
+// older message.function_call ({"name", "arguments"}).
+Result<std::vector<ToolCall>> read_tool_calls(const Json& message, const std::string& prefix) {
+  std::vector<ToolCall> calls;
+  if (const Json* list = member(message, "tool_calls"); list && !list->is_null()) {
+    if (!list->is_array()) return internal_error(prefix + "message.tool_calls is not an array");
+    for (const Json& item : *list) {
+      const Json* function = member(item, "function");
+      if (!function || !function->is_object()) {
+        return internal_error(prefix + "a tool call has no function");
+      }
+      calls.push_back({string_member(item, "id"), string_member(*function, "name"),
+                       string_member(*function, "arguments")});
     }
-    return internal_error(prefix + "choices[0].message.content is " +
-                          (content ? std::string(content->type_name()) : "missing"));
+  } else if (const Json* function = member(message, "function_call");
+             function && function->is_object()) {
+    calls.push_back({"", string_member(*function, "name"), string_member(*function, "arguments")});
   }
-  ModelReply reply;
-  reply.text = content->get<std::string>();
-  reply.model = string_member(json, "model");
-  reply.finish_reason = string_member(choices->front(), "finish_reason");
-  const Json* usage = member(json, "usage");
-  reply.usage.input_tokens = integer_member(usage, "prompt_tokens");
-  reply.usage.output_tokens = integer_member(usage, "completion_tokens");
-  const Json* details = usage ? member(*usage, "prompt_tokens_details") : nullptr;
-  reply.usage.cached_input_tokens = integer_member(details, "cached_tokens");
-  return reply;
+  return calls;
 }
 
 }  // namespace
@@ -164,9 +83,12 @@ TokenLimitField token_limit_field_for(std::string_view base_url) {
                                   : TokenLimitField::kMaxTokens;
 }
 
-Result<std::string> build_chat_request(const ModelCall& call, TokenLimitField token_limit) {
+Result<std::string> build_chat_request(const ModelCall& call, TokenLimitField token_limit,
+                                       bool stream) {
   if (call.model == nullptr) return internal_error("model call without a model");
   const lang::Model& model = *call.model;
+  BATON_ASSIGN_OR_RETURN(std::string parameters,
+                         parameters_json(model, {"model", "messages", "stream", "stream_options"}));
   Json request = Json::object();
   request["model"] = model.model;
   Json messages = Json::array();
@@ -180,46 +102,62 @@ Result<std::string> build_chat_request(const ModelCall& call, TokenLimitField to
                                                                  : "max_tokens"] =
         *model.max_tokens;
   }
-  if (model.parameters.is_dict()) {
-    for (const auto& [key, value] : model.parameters.as_dict().entries()) {
-      if (key == "model" || key == "messages" || key == "stream") {
-        return invalid_input("models." + model.name + ".parameters may not set '" + key +
-                             "': Baton sets it");
-      }
-      BATON_ASSIGN_OR_RETURN(Json json,
-                             to_json(value, "models." + model.name + ".parameters." + key));
-      request[key] = std::move(json);
-    }
+  if (stream) {
+    request["stream"] = true;
+    request["stream_options"] = Json{{"include_usage", true}};
   }
+  Json extra = Json::parse(parameters);
+  for (auto& item : extra.items()) request[item.key()] = std::move(item.value());
   return request.dump();
+}
+
+Result<ModelReply> read_chat_completion(std::string_view body, long status) {
+  const std::string prefix = "HTTP " + std::to_string(status) + " reply cannot be read: ";
+  const Json json = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) return internal_error(prefix + "not JSON");
+  if (!json.is_object()) return internal_error(prefix + "not a JSON object");
+  const Json* choices = member(json, "choices");
+  if (!choices || !choices->is_array() || choices->empty()) {
+    return internal_error(prefix + "no choices");
+  }
+  const Json* message = member(choices->front(), "message");
+  if (!message || !message->is_object())
+    return internal_error(prefix + "choices[0] has no message");
+  BATON_ASSIGN_OR_RETURN(std::vector<ToolCall> tool_calls, read_tool_calls(*message, prefix));
+  const Json* content = member(*message, "content");
+  const bool has_text = content && content->is_string();
+  if (!has_text && tool_calls.empty()) {
+    if (const Json* refusal = member(*message, "refusal"); refusal && refusal->is_string()) {
+      return Error(ErrorCode::kOutputRejected,
+                   "the model refused: " + truncate_utf8(refusal->get<std::string>()));
+    }
+    return internal_error(prefix + "choices[0].message.content is " +
+                          (content ? std::string(content->type_name()) : "missing"));
+  }
+  if (content && !has_text && !content->is_null()) {
+    return internal_error(prefix + "choices[0].message.content is " + content->type_name());
+  }
+  ModelReply reply;
+  if (tool_calls.empty()) {
+    reply.text = content->get<std::string>();
+  } else {
+    reply.text = text_with_tool_calls(
+        has_text ? std::optional<std::string>(content->get<std::string>()) : std::nullopt,
+        tool_calls);
+  }
+  reply.tool_calls = std::move(tool_calls);
+  reply.model = string_member(json, "model");
+  reply.finish_reason = string_member(choices->front(), "finish_reason");
+  reply.usage = read_usage(member(json, "usage"));
+  return reply;
 }
 
 ModelOutcome read_chat_response(const net::HttpResponse& response,
                                 std::chrono::system_clock::time_point now) {
+  if (response.status < 200 || response.status >= 300) return read_error_response(response, now);
   ModelOutcome outcome;
   outcome.response_body = response.body;
-  const long status = response.status;
-  const std::string http = "HTTP " + std::to_string(status);
-  if (status >= 200 && status < 300) {
-    outcome.reply = read_reply(response.body, status);
-  } else if (status == 429) {
-    outcome.retry_after = retry_after_of(response, now);
-    outcome.reply = Error(ErrorCode::kRateLimited,
-                          http + " (rate limited): " + api_error_message(response.body));
-  } else if (status >= 500 && status < 600) {
-    outcome.retry_after = retry_after_of(response, now);
-    outcome.reply = Error(ErrorCode::kUnavailable,
-                          http + " (server error): " + api_error_message(response.body));
-  } else if (status == 401 || status == 403) {
-    outcome.reply =
-        Error(ErrorCode::kUnauthenticated, http + ": the server did not accept the API key");
-  } else if (status == 408) {
-    outcome.reply = Error(ErrorCode::kTimeout, http + ": the server timed out the request");
-  } else if (status >= 400 && status < 500) {
-    outcome.reply = invalid_input(http + ": " + api_error_message(response.body));
-  } else {
-    outcome.reply = internal_error(http + ": unexpected status");
-  }
+  outcome.reply = read_chat_completion(response.body, response.status);
   return outcome;
 }
 

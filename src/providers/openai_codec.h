@@ -27,22 +27,28 @@ TokenLimitField token_limit_field_for(std::string_view base_url);
 
 // The request body for `call`, as compact JSON:
 //   {"model", "messages": [{"role", "content"}...], "temperature"?, "max_completion_tokens" or
-//    "max_tokens"?, ...Model::parameters}
+//    "max_tokens"?, "stream": true and "stream_options": {"include_usage": true} when `stream`,
+//    ...Model::parameters}
 // Parameters are added last, as top-level fields, so they may replace temperature or the token
-// limit; they may not set model, messages or stream (this client reads whole replies only).
+// limit, and carry everything else the API takes as is: tools, tool_choice, response_format,
+// stop, seed, top_p, user... They may not set model, messages, stream or stream_options.
 // kInvalidInput when a parameter is reserved or not JSON data; kInternal when call.model is
 // null (a bug in the caller).
-Result<std::string> build_chat_request(const ModelCall& call, TokenLimitField token_limit);
+Result<std::string> build_chat_request(const ModelCall& call, TokenLimitField token_limit,
+                                       bool stream = false);
+
+// Reads the body of a successful chat-completions response (a chat.completion object):
+// choices[0].message.content, its tool_calls (or the older function_call) as ModelReply says,
+// model, finish_reason and every usage field. kInternal ("HTTP <status> reply cannot be read:
+// ...") when that cannot be read; kOutputRejected when the model refused.
+Result<ModelReply> read_chat_completion(std::string_view body, long status = 200);
 
 // Reads a chat-completions response into an outcome whose request_json is left empty:
-//   2xx -> the reply: choices[0].message.content, model, finish_reason, usage
-//          (kInternal when that cannot be read; kOutputRejected when the model refused)
-//   429 -> kRateLimited, with retry_after from retry-after-ms or Retry-After (measured from
-//          `now` when it is a date)
-//   5xx -> kUnavailable (retry_after too when the server sent one)
-//   401, 403 -> kUnauthenticated; the API's message is left out (OpenAI's echoes part of the key)
-//   408 -> kTimeout; other 4xx -> kInvalidInput with the API's error.message
-// Messages start with "HTTP <status>". response_body is the body as received.
+//   2xx -> read_chat_completion
+//   otherwise -> read_error_response (api_errors.h): 429 kRateLimited with retry_after from
+//   retry-after-ms or Retry-After, 5xx kUnavailable, 401/403 kUnauthenticated without the
+//   API's message (OpenAI's echoes part of the key), 408 kTimeout, other 4xx kInvalidInput.
+// response_body is the body as received.
 ModelOutcome read_chat_response(const net::HttpResponse& response,
                                 std::chrono::system_clock::time_point now);
 

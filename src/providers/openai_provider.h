@@ -9,11 +9,12 @@
 
 namespace baton::providers {
 
-// A ModelProvider for OpenAI's chat completions and the servers that speak it (vLLM, Ollama,
-// llama.cpp, LiteLLM...): one POST {base_url}/chat/completions per start(), whole replies only.
-// Endpoint and key are resolved per call (openai_endpoint.h); the key travels only in the
-// Authorization header and is scrubbed from every string of the outcome should a server echo it.
-// Transport errors from `http` keep their codes (kUnavailable, kTimeout).
+// A ModelProvider for OpenAI's chat completions and the servers that speak it (Azure OpenAI,
+// vLLM, Ollama, llama.cpp, OpenRouter, LiteLLM...): one POST {base_url}/chat/completions per
+// start(), streamed when the call has on_delta (http_model_provider.h says how). Endpoint and
+// key are resolved per call (openai_endpoint.h); the key travels only in the Authorization
+// header (`api-key` for Azure) and is scrubbed from every string of the outcome should a server
+// echo it. Transport errors from `http` keep their codes (kUnavailable, kTimeout).
 //
 // `loop` and `http` must outlive the provider; `http` must run on `loop`. Not thread-safe: use
 // it on the loop's thread. Destroying the provider cancels its calls without calling back.

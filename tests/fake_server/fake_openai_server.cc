@@ -22,6 +22,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "tests/fake_server/wire.h"
+
 namespace baton::fake {
 namespace {
 
@@ -33,45 +35,69 @@ std::string dump(const Json& json) {
   return json.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-Json error_body(std::string_view message, std::string_view type, const Json& param,
-                const Json& code) {
-  return Json{{"error", {{"message", message}, {"type", type}, {"param", param}, {"code", code}}}};
-}
-
-void send_json(httplib::Response& res, int status, const Json& json) {
+void send_body(httplib::Response& res, int status, const std::string& body,
+               const char* content_type = "application/json") {
   res.status = status;
-  res.set_content(dump(json), "application/json");
+  res.set_content(body, content_type);
 }
 
-void send_error(httplib::Response& res, int status, std::string_view message, std::string_view type,
-                const Json& param = nullptr, const Json& code = nullptr) {
-  send_json(res, status, error_body(message, type, param, code));
+// The fake's own errors (admin routes): OpenAI's shape.
+void send_invalid(httplib::Response& res, std::string_view message) {
+  send_body(res, 400, wire::openai_format().error_body(400, message));
 }
 
-void send_invalid(httplib::Response& res, std::string_view message, const Json& param = nullptr,
-                  const Json& code = nullptr) {
-  send_error(res, 400, message, "invalid_request_error", param, code);
+// How a route takes its key.
+enum class Auth {
+  kBearer,     // OpenAI: Authorization: Bearer <key>
+  kAzure,      // Azure OpenAI: api-key: <key>
+  kAnthropic,  // Anthropic: x-api-key: <key>
+};
+
+bool has_key(const httplib::Request& req, Auth auth, const std::string& key) {
+  switch (auth) {
+    case Auth::kBearer:
+      return req.get_header_value("Authorization") == "Bearer " + key;
+    case Auth::kAzure:
+      return req.get_header_value("api-key") == key;
+    case Auth::kAnthropic:
+      return req.get_header_value("x-api-key") == key;
+  }
+  return false;
 }
 
-// The error OpenAI answers for an injected status.
-void send_fault_status(httplib::Response& res, const Fault& fault) {
+std::string_view refused_key_message(Auth auth) {
+  switch (auth) {
+    case Auth::kBearer:
+      return "Incorrect API key provided.";
+    case Auth::kAzure:
+      return "Access denied due to invalid subscription key or wrong API endpoint.";
+    case Auth::kAnthropic:
+      return "invalid x-api-key";
+  }
+  return "";
+}
+
+// The error the API answers for an injected status.
+void send_fault_status(httplib::Response& res, const Fault& fault, const wire::Format& format) {
   if (fault.retry_after_seconds >= 0) {
     res.set_header("Retry-After", std::to_string(fault.retry_after_seconds));
   }
-  switch (fault.status) {
-    case 429:
-      send_error(res, 429, "Rate limit reached for requests (fake server).", "requests", nullptr,
-                 "rate_limit_exceeded");
-      return;
-    case 503:
-      send_error(res, 503, "The engine is currently overloaded, please try again later.",
-                 "server_error");
-      return;
-    default:
-      send_error(res, fault.status,
-                 "The server had an error while processing your request (fake server).",
-                 "server_error");
-  }
+  std::string_view message = "The server had an error while processing your request (fake server).";
+  if (fault.status == 429) message = "Rate limit reached for requests (fake server).";
+  if (fault.status == 503) message = "The engine is currently overloaded, please try again later.";
+  if (fault.status == 529) message = "Overloaded";
+  send_body(res, fault.status, format.error_body(fault.status, message));
+}
+
+// Announces a whole body, sends half of it and fails, which makes httplib close the connection
+// mid-body.
+void send_cut(httplib::Response& res, std::string body, const char* content_type) {
+  res.status = 200;
+  res.set_content_provider(body.size(), content_type,
+                           [body](std::size_t, std::size_t, httplib::DataSink& sink) {
+                             sink.write(body.data(), body.size() / 2);
+                             return false;
+                           });
 }
 
 // Shuts down the socket of the connection `req` came on, so that the client gets nothing at all.
@@ -112,183 +138,6 @@ std::string lower(std::string text) {
   return text;
 }
 
-// Text of a message's content: a string, or the text parts of an array of parts.
-std::string content_text(const Json& content) {
-  if (content.is_string()) return content.get<std::string>();
-  std::string text;
-  if (content.is_array()) {
-    for (const Json& part : content) {
-      if (part.is_object() && part.contains("text") && part["text"].is_string()) {
-        text += part["text"].get<std::string>();
-      }
-    }
-  }
-  return text;
-}
-
-bool is_known_role(std::string_view role) {
-  return role == "system" || role == "developer" || role == "user" || role == "assistant" ||
-         role == "tool" || role == "function";
-}
-
-// A crude but deterministic token count: about four bytes per token.
-long tokens_in(std::string_view text) {
-  return text.empty() ? 0 : static_cast<long>((text.size() + 3) / 4);
-}
-
-struct ChatRequest {
-  std::string model;
-  std::string last_user_message;
-  long prompt_tokens = 0;
-  bool stream = false;
-  bool include_usage = false;
-};
-
-// Validates a chat request as OpenAI does; on failure answers 400 and returns nothing.
-std::optional<ChatRequest> parse_chat_request(const std::string& body, httplib::Response& res) {
-  Json json = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object()) {
-    send_invalid(res,
-                 "We could not parse the JSON body of your request. (HINT: This likely means "
-                 "you aren't using your HTTP library correctly.)");
-    return std::nullopt;
-  }
-  ChatRequest request;
-  if (!json.contains("model") || !json["model"].is_string()) {
-    send_invalid(res, "you must provide a model parameter", "model");
-    return std::nullopt;
-  }
-  request.model = json["model"].get<std::string>();
-  if (!json.contains("messages")) {
-    send_invalid(res, "Missing required parameter: 'messages'.", "messages",
-                 "missing_required_parameter");
-    return std::nullopt;
-  }
-  const Json& messages = json["messages"];
-  if (!messages.is_array()) {
-    send_invalid(res, "Invalid type for 'messages': expected an array.", "messages",
-                 "invalid_type");
-    return std::nullopt;
-  }
-  if (messages.empty()) {
-    send_invalid(res, "Invalid 'messages': empty array. Expected an array with minimum length 1.",
-                 "messages", "empty_array");
-    return std::nullopt;
-  }
-  for (std::size_t index = 0; index < messages.size(); ++index) {
-    const Json& message = messages[index];
-    std::string where = "messages[" + std::to_string(index) + "]";
-    if (!message.is_object()) {
-      send_invalid(res, "Invalid type for '" + where + "': expected an object.", where,
-                   "invalid_type");
-      return std::nullopt;
-    }
-    if (!message.contains("role") || !message["role"].is_string() ||
-        !is_known_role(message["role"].get<std::string>())) {
-      send_invalid(res,
-                   "Invalid value for '" + where +
-                       ".role'. Supported values are: 'system', 'assistant', 'user', "
-                       "'function', 'tool', and 'developer'.",
-                   where + ".role", "invalid_value");
-      return std::nullopt;
-    }
-    const Json* content = message.contains("content") ? &message["content"] : nullptr;
-    if (content != nullptr && !content->is_string() && !content->is_array() &&
-        !content->is_null()) {
-      send_invalid(res, "Invalid type for '" + where + ".content': expected a string or an array.",
-                   where + ".content", "invalid_type");
-      return std::nullopt;
-    }
-    std::string text = content == nullptr ? "" : content_text(*content);
-    request.prompt_tokens += 3 + tokens_in(text);
-    if (message["role"] == "user") request.last_user_message = std::move(text);
-  }
-  if (json.contains("stream")) {
-    if (!json["stream"].is_boolean()) {
-      send_invalid(res, "Invalid type for 'stream': expected a boolean.", "stream", "invalid_type");
-      return std::nullopt;
-    }
-    request.stream = json["stream"].get<bool>();
-  }
-  if (json.contains("stream_options") && json["stream_options"].is_object()) {
-    const Json& options = json["stream_options"];
-    request.include_usage = options.contains("include_usage") &&
-                            options["include_usage"].is_boolean() &&
-                            options["include_usage"].get<bool>();
-  }
-  return request;
-}
-
-Json usage_json(long prompt_tokens, long completion_tokens) {
-  return Json{{"prompt_tokens", prompt_tokens},
-              {"completion_tokens", completion_tokens},
-              {"total_tokens", prompt_tokens + completion_tokens}};
-}
-
-void send_completion(httplib::Response& res, const ChatRequest& request, const std::string& reply,
-                     const std::string& id) {
-  long completion_tokens = std::max(1L, tokens_in(reply));
-  Json created = static_cast<long long>(std::time(nullptr));
-  if (!request.stream) {
-    Json message = {{"role", "assistant"}, {"content", reply}};
-    Json choice = {
-        {"index", 0}, {"message", message}, {"logprobs", nullptr}, {"finish_reason", "stop"}};
-    send_json(res, 200,
-              Json{{"id", id},
-                   {"object", "chat.completion"},
-                   {"created", created},
-                   {"model", request.model},
-                   {"choices", Json::array({choice})},
-                   {"usage", usage_json(request.prompt_tokens, completion_tokens)}});
-    return;
-  }
-  // Streaming: the whole event stream is known, so send it as one body.
-  std::string events;
-  auto chunk = [&](const Json& delta, const Json& finish_reason) {
-    Json choice = {{"index", 0}, {"delta", delta}, {"finish_reason", finish_reason}};
-    Json event = {{"id", id},
-                  {"object", "chat.completion.chunk"},
-                  {"created", created},
-                  {"model", request.model},
-                  {"choices", Json::array({choice})}};
-    events += "data: " + dump(event) + "\n\n";
-  };
-  chunk(Json{{"role", "assistant"}, {"content", ""}}, nullptr);
-  for (std::size_t start = 0; start < reply.size();) {
-    std::size_t end = reply.find(' ', start);
-    end = end == std::string::npos ? reply.size() : end + 1;
-    chunk(Json{{"content", reply.substr(start, end - start)}}, nullptr);
-    start = end;
-  }
-  chunk(Json::object(), "stop");
-  if (request.include_usage) {
-    Json event = {{"id", id},
-                  {"object", "chat.completion.chunk"},
-                  {"created", created},
-                  {"model", request.model},
-                  {"choices", Json::array()},
-                  {"usage", usage_json(request.prompt_tokens, completion_tokens)}};
-    events += "data: " + dump(event) + "\n\n";
-  }
-  events += "data: [DONE]\n\n";
-  res.status = 200;
-  res.set_content(events, "text/event-stream");
-}
-
-// Announces a whole completion, sends half of it and fails, which makes httplib close the
-// connection mid-body.
-void send_cut(httplib::Response& res, const ChatRequest& request) {
-  httplib::Response whole;
-  send_completion(whole, request, "this reply is cut short", "chatcmpl-fake-cut");
-  std::string body = std::move(whole.body);
-  res.status = 200;
-  res.set_content_provider(body.size(), "application/json",
-                           [body](std::size_t, std::size_t, httplib::DataSink& sink) {
-                             sink.write(body.data(), body.size() / 2);
-                             return false;
-                           });
-}
-
 Result<std::vector<Fault>> parse_faults_json(std::string_view text) {
   Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_array()) {
@@ -311,8 +160,20 @@ Result<std::vector<Fault>> parse_faults_json(std::string_view text) {
       faults.push_back(Fault::drop());
     } else if (item.contains("cut") && item["cut"] == true) {
       faults.push_back(Fault::cut());
+    } else if (item.contains("truncate") && item["truncate"] == true) {
+      faults.push_back(Fault::truncate());
+    } else if (item.contains("malformed") && item["malformed"] == true) {
+      faults.push_back(Fault::malformed());
+    } else if (item.contains("stream_error") && item["stream_error"].is_number_integer()) {
+      int status = item["stream_error"].get<int>();
+      if (status < 400 || status > 599) return invalid_input("faults: bad stream_error status");
+      faults.push_back(Fault::stream_error(status));
+    } else if (item.contains("stall_ms") && item["stall_ms"].is_number_integer()) {
+      faults.push_back(Fault::stall(std::chrono::milliseconds(item["stall_ms"].get<int>())));
     } else {
-      return invalid_input("faults: expected status, hang_ms, drop or cut");
+      return invalid_input(
+          "faults: expected status, hang_ms, drop, cut, truncate, malformed, stream_error or "
+          "stall_ms");
     }
   }
   return faults;
@@ -339,20 +200,44 @@ Result<std::vector<ReplyRule>> parse_rules_json(std::string_view text) {
         !item.contains("reply") || !item["reply"].is_string()) {
       return invalid_input("rules: each rule is {\"match\": string, \"reply\": string}");
     }
-    std::chrono::milliseconds delay{0};
+    ReplyRule rule;
+    rule.match = item["match"].get<std::string>();
+    rule.reply = item["reply"].get<std::string>();
     if (item.contains("delay_ms")) {
       if (!item["delay_ms"].is_number_integer() || item["delay_ms"].get<long long>() < 0) {
         return invalid_input("rules: delay_ms is a number of milliseconds, 0 or more");
       }
-      delay = std::chrono::milliseconds(item["delay_ms"].get<long long>());
+      rule.delay = std::chrono::milliseconds(item["delay_ms"].get<long long>());
     }
-    std::string model;
     if (item.contains("model")) {
       if (!item["model"].is_string()) return invalid_input("rules: model is a string");
-      model = item["model"].get<std::string>();
+      rule.model = item["model"].get<std::string>();
     }
-    rules.push_back({item["match"].get<std::string>(), item["reply"].get<std::string>(), delay,
-                     std::move(model)});
+    for (const char* key : {"cached_tokens", "cache_creation_tokens", "reasoning_tokens"}) {
+      if (!item.contains(key)) continue;
+      if (!item[key].is_number_integer() || item[key].get<long long>() < 0) {
+        return invalid_input(std::string("rules: ") + key + " is a number of tokens, 0 or more");
+      }
+      const long count = item[key].get<long>();
+      if (std::string_view(key) == "cached_tokens") rule.cached_tokens = count;
+      if (std::string_view(key) == "cache_creation_tokens") rule.cache_creation_tokens = count;
+      if (std::string_view(key) == "reasoning_tokens") rule.reasoning_tokens = count;
+    }
+    if (item.contains("tool_calls")) {
+      if (!item["tool_calls"].is_array()) return invalid_input("rules: tool_calls is an array");
+      for (const Json& call : item["tool_calls"]) {
+        if (!call.is_object() || !call.contains("name") || !call["name"].is_string()) {
+          return invalid_input("rules: each tool call is {\"name\": string, \"arguments\": ...}");
+        }
+        std::string arguments = "{}";
+        if (call.contains("arguments")) {
+          arguments = call["arguments"].is_string() ? call["arguments"].get<std::string>()
+                                                    : dump(call["arguments"]);
+        }
+        rule.tool_calls.push_back({call["name"].get<std::string>(), std::move(arguments)});
+      }
+    }
+    rules.push_back(std::move(rule));
   }
   return rules;
 }
@@ -363,9 +248,10 @@ struct FakeOpenAiServer::Impl {
   std::thread thread;
   std::atomic<int> port{0};
 
-  mutable std::mutex mutex;  // guards everything below
-  std::condition_variable stop_requested;
+  mutable std::mutex mutex;                // guards everything below
+  std::condition_variable stop_requested;  // also notified by release_stalls()
   bool stopping = false;
+  std::uint64_t releases = 0;  // release_stalls() calls
   std::chrono::milliseconds latency{0};
   std::vector<ReplyRule> rules;
   std::deque<Fault> faults;
@@ -376,7 +262,8 @@ struct FakeOpenAiServer::Impl {
   std::size_t in_flight = 0;
   std::size_t max_in_flight = 0;
 
-  // Counts a chat request as in flight for as long as it lives.
+  // Counts a model request as in flight for as long as it lives (a stream holds it until its
+  // last event is written).
   class InFlight {
    public:
     explicit InFlight(Impl& impl) : impl_(impl) {
@@ -400,66 +287,176 @@ struct FakeOpenAiServer::Impl {
     return !stop_requested.wait_for(lock, delay, [this] { return stopping; });
   }
 
-  void handle_chat(const httplib::Request& req, httplib::Response& res) {
-    InFlight counted(*this);
-    RecordedRequest record{req.path, req.remote_port, {}, req.body};
+  // As sleep_for, and a release_stalls() since `releases` was `seen` ends the wait too (or
+  // ends it at once: a release that came before the stream reached its stall still counts).
+  bool stall_for(std::chrono::milliseconds delay, std::uint64_t seen) {
+    std::unique_lock lock(mutex);
+    stop_requested.wait_for(lock, delay, [&] { return stopping || releases != seen; });
+    return !stopping;
+  }
+
+  // The answer to `request`: the first matching rule, else the echo.
+  wire::Reply reply_to(const wire::ModelRequest& request, std::chrono::milliseconds& delay) {
+    wire::Reply reply;
+    reply.text = "fake reply to: " + request.last_user_message;
+    std::lock_guard lock(mutex);
+    ++by_last_user_message[request.last_user_message];
+    delay = latency;
+    for (const ReplyRule& rule : rules) {
+      if (request.last_user_message.find(rule.match) != std::string::npos &&
+          (rule.model.empty() || rule.model == request.model)) {
+        reply.text = rule.reply;
+        reply.tool_calls = rule.tool_calls;
+        reply.cached_tokens = rule.cached_tokens;
+        reply.cache_creation_tokens = rule.cache_creation_tokens;
+        reply.reasoning_tokens = rule.reasoning_tokens;
+        delay += rule.delay;
+        break;
+      }
+    }
+    reply.id = std::to_string(++next_id);
+    reply.prompt_tokens = request.prompt_tokens;
+    long completion = wire::tokens_in(reply.text);
+    for (const ToolCallSpec& call : reply.tool_calls) completion += wire::tokens_in(call.arguments);
+    reply.completion_tokens = std::max(1L, completion + reply.reasoning_tokens);
+    return reply;
+  }
+
+  void handle_model(const httplib::Request& req, httplib::Response& res, const wire::Format& format,
+                    Auth auth) {
+    auto counted = std::make_shared<InFlight>(*this);
+    const std::size_t query = req.target.find('?');
+    RecordedRequest record{req.path,
+                           query == std::string::npos ? "" : req.target.substr(query + 1),
+                           req.remote_port,
+                           {},
+                           req.body};
     for (const auto& [name, value] : req.headers) record.headers.emplace_back(lower(name), value);
     std::optional<Fault> fault;
     std::string expected_key;
+    std::uint64_t releases_seen = 0;
     {
       std::lock_guard lock(mutex);
       recorded.push_back(std::move(record));
       expected_key = api_key;
+      releases_seen = releases;
       if (!faults.empty()) {
         fault = faults.front();
         faults.pop_front();
       }
     }
-    if (!expected_key.empty() &&
-        req.get_header_value("Authorization") != "Bearer " + expected_key) {
-      // Like OpenAI, but never echoes what was sent.
-      send_error(res, 401, "Incorrect API key provided.", "invalid_request_error", nullptr,
-                 "invalid_api_key");
+    if (auth == Auth::kAzure && !req.has_param("api-version")) {
+      send_body(res, 404, R"({"error":{"code":"404","message":"Resource not found"}})");
+      return;
+    }
+    if (!expected_key.empty() && !has_key(req, auth, expected_key)) {
+      // Like the API, but never echoes what was sent.
+      send_body(res, 401, format.error_body(401, refused_key_message(auth)));
+      return;
+    }
+    if (auth == Auth::kAnthropic && !req.has_header("anthropic-version")) {
+      send_body(res, 400, format.error_body(400, "anthropic-version: header is required"));
       return;
     }
     if (fault && fault->kind == Fault::Kind::kStatus) {
-      send_fault_status(res, *fault);
+      send_fault_status(res, *fault, format);
       return;
     }
     if (fault && fault->kind == Fault::Kind::kDrop) {
       shut_down_connection(req, port.load());
-      send_error(res, 500, "dropped", "server_error");  // cannot be delivered
+      send_body(res, 500, format.error_body(500, "dropped"));  // cannot be delivered
       return;
     }
     if (fault && fault->kind == Fault::Kind::kHang && !sleep_for(fault->delay)) {
-      send_error(res, 503, "The fake server is stopping.", "server_error");
+      send_body(res, 503, format.error_body(503, "The fake server is stopping."));
       return;
     }
-    std::optional<ChatRequest> request = parse_chat_request(req.body, res);
-    if (!request) return;
-    if (fault && fault->kind == Fault::Kind::kCut) return send_cut(res, *request);
-    std::string reply = "fake reply to: " + request->last_user_message;
-    std::chrono::milliseconds delay;
-    std::uint64_t id;
-    {
-      std::lock_guard lock(mutex);
-      ++by_last_user_message[request->last_user_message];
-      delay = latency;
-      for (const ReplyRule& rule : rules) {
-        if (request->last_user_message.find(rule.match) != std::string::npos &&
-            (rule.model.empty() || rule.model == request->model)) {
-          reply = rule.reply;
-          delay += rule.delay;
-          break;
-        }
-      }
-      id = ++next_id;
+    wire::Answer invalid;
+    std::optional<wire::ModelRequest> request = format.parse(req.body, invalid);
+    if (!request) {
+      send_body(res, invalid.status, invalid.body);
+      return;
     }
+    if (fault && fault->kind == Fault::Kind::kCut) {
+      wire::Reply cut;
+      cut.id = "cut";
+      cut.text = "this reply is cut short";
+      cut.prompt_tokens = request->prompt_tokens;
+      cut.completion_tokens = wire::tokens_in(cut.text);
+      if (!request->stream) return send_cut(res, format.whole(*request, cut), "application/json");
+      std::string events;
+      for (const std::string& event : format.events(*request, cut)) events += event;
+      return send_cut(res, std::move(events), "text/event-stream");
+    }
+    std::chrono::milliseconds delay{0};
+    wire::Reply reply = reply_to(*request, delay);
     if (delay.count() > 0 && !sleep_for(delay)) {
-      send_error(res, 503, "The fake server is stopping.", "server_error");
+      send_body(res, 503, format.error_body(503, "The fake server is stopping."));
       return;
     }
-    send_completion(res, *request, reply, "chatcmpl-fake-" + std::to_string(id));
+    if (request->stream) {
+      send_stream(res, format.events(*request, reply), fault, releases_seen, format,
+                  std::move(counted));
+      return;
+    }
+    send_whole(res, format.whole(*request, reply), fault, releases_seen, format);
+  }
+
+  // A whole reply, and what the stream faults do to one.
+  void send_whole(httplib::Response& res, std::string body, const std::optional<Fault>& fault,
+                  std::uint64_t releases_seen, const wire::Format& format) {
+    const Fault::Kind kind = fault ? fault->kind : Fault::Kind::kHang;
+    if (fault && kind == Fault::Kind::kTruncate) body.resize(body.size() / 2);
+    if (fault && kind == Fault::Kind::kMalformed) body = "{\"id\": \"fake\", \"choices\": [";
+    if (fault && kind == Fault::Kind::kStreamError) {
+      send_body(res, fault->status, format.error_body(fault->status, "fake server error"));
+      return;
+    }
+    if (fault && kind == Fault::Kind::kStall && !stall_for(fault->delay, releases_seen)) {
+      send_body(res, 503, format.error_body(503, "The fake server is stopping."));
+      return;
+    }
+    send_body(res, 200, body);
+  }
+
+  // Writes the events one by one, as they would be generated; the stream faults act half-way.
+  void send_stream(httplib::Response& res, std::vector<std::string> events,
+                   std::optional<Fault> fault, std::uint64_t releases_seen,
+                   const wire::Format& format, std::shared_ptr<InFlight> counted) {
+    res.status = 200;
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, events = std::move(events), fault, releases_seen, format = &format,
+         counted = std::move(counted)](std::size_t, httplib::DataSink& sink) {
+          auto write = [&sink](const std::string& text) {
+            return sink.write(text.data(), text.size());
+          };
+          const std::size_t half = events.size() / 2;
+          for (std::size_t index = 0; index < events.size(); ++index) {
+            if (index == half && fault) {
+              switch (fault->kind) {
+                case Fault::Kind::kTruncate:
+                  sink.done();
+                  return true;
+                case Fault::Kind::kMalformed:
+                  if (!write(format->malformed_event())) return false;
+                  break;
+                case Fault::Kind::kStreamError:
+                  if (!write(format->error_event(fault->status))) return false;
+                  sink.done();
+                  return true;
+                case Fault::Kind::kStall:
+                  if (!stall_for(fault->delay, releases_seen)) return false;
+                  break;
+                default:
+                  break;
+              }
+            }
+            if (!write(events[index])) return false;
+          }
+          sink.done();
+          return true;
+        });
   }
 
   Json stats_json() const {
@@ -479,30 +476,35 @@ struct FakeOpenAiServer::Impl {
   }
 
   void install_routes(httplib::Server& svr) {
-    auto chat = [this](const httplib::Request& req, httplib::Response& res) {
-      handle_chat(req, res);
+    auto route = [this](const wire::Format& format, Auth auth) {
+      return [this, &format, auth](const httplib::Request& req, httplib::Response& res) {
+        handle_model(req, res, format, auth);
+      };
     };
-    svr.Post("/v1/chat/completions", chat);
-    svr.Post("/chat/completions", chat);
+    svr.Post("/v1/chat/completions", route(wire::openai_format(), Auth::kBearer));
+    svr.Post("/chat/completions", route(wire::openai_format(), Auth::kBearer));
+    svr.Post(R"(/openai/deployments/([^/]+)/chat/completions)",
+             route(wire::openai_format(), Auth::kAzure));
+    svr.Post("/v1/messages", route(wire::anthropic_format(), Auth::kAnthropic));
     svr.Get("/stats", [this](const httplib::Request&, httplib::Response& res) {
-      send_json(res, 200, stats_json());
+      send_body(res, 200, dump(stats_json()));
     });
     svr.Get("/requests", [this](const httplib::Request&, httplib::Response& res) {
-      send_json(res, 200, requests_json());
+      send_body(res, 200, dump(requests_json()));
     });
     svr.Post("/admin/rules", [this](const httplib::Request& req, httplib::Response& res) {
       Result<std::vector<ReplyRule>> parsed = parse_rules_json(req.body);
       if (!parsed) return send_invalid(res, parsed.error().message());
       std::lock_guard lock(mutex);
       rules = std::move(parsed).value();
-      send_json(res, 200, Json{{"rules", rules.size()}});
+      send_body(res, 200, dump(Json{{"rules", rules.size()}}));
     });
     svr.Post("/admin/faults", [this](const httplib::Request& req, httplib::Response& res) {
       Result<std::vector<Fault>> parsed = parse_faults_json(req.body);
       if (!parsed) return send_invalid(res, parsed.error().message());
       std::lock_guard lock(mutex);
       faults.insert(faults.end(), parsed->begin(), parsed->end());
-      send_json(res, 200, Json{{"pending_faults", faults.size()}});
+      send_body(res, 200, dump(Json{{"pending_faults", faults.size()}}));
     });
     svr.Post("/admin/latency", [this](const httplib::Request& req, httplib::Response& res) {
       Json json = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
@@ -512,7 +514,11 @@ struct FakeOpenAiServer::Impl {
       }
       std::lock_guard lock(mutex);
       latency = std::chrono::milliseconds(json["ms"].get<long long>());
-      send_json(res, 200, Json{{"latency_ms", latency.count()}});
+      send_body(res, 200, dump(Json{{"latency_ms", latency.count()}}));
+    });
+    svr.Post("/admin/release", [this](const httplib::Request&, httplib::Response& res) {
+      release();
+      send_body(res, 200, "{}");
     });
     svr.Post("/admin/reset", [this](const httplib::Request&, httplib::Response& res) {
       std::lock_guard lock(mutex);
@@ -520,12 +526,20 @@ struct FakeOpenAiServer::Impl {
       by_last_user_message.clear();
       faults.clear();
       max_in_flight = in_flight;
-      send_json(res, 200, Json::object());
+      send_body(res, 200, "{}");
     });
     svr.set_exception_handler(
         [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-          send_error(res, 500, "The fake server failed.", "server_error");
+          send_body(res, 500, wire::openai_format().error_body(500, "The fake server failed."));
         });
+  }
+
+  void release() {
+    {
+      std::lock_guard lock(mutex);
+      ++releases;
+    }
+    stop_requested.notify_all();
   }
 };
 
@@ -594,6 +608,12 @@ std::string FakeOpenAiServer::base_url() const {
   return "http://127.0.0.1:" + std::to_string(port()) + "/v1";
 }
 
+std::string FakeOpenAiServer::anthropic_base_url() const {
+  return "http://127.0.0.1:" + std::to_string(port());
+}
+
+void FakeOpenAiServer::release_stalls() { impl_->release(); }
+
 void FakeOpenAiServer::set_latency(std::chrono::milliseconds latency) {
   std::lock_guard lock(impl_->mutex);
   impl_->latency = latency;
@@ -637,6 +657,11 @@ std::vector<RecordedRequest> FakeOpenAiServer::requests() const {
 std::size_t FakeOpenAiServer::max_in_flight() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->max_in_flight;
+}
+
+std::size_t FakeOpenAiServer::in_flight() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->in_flight;
 }
 
 std::map<std::string, std::size_t> FakeOpenAiServer::requests_by_last_user_message() const {

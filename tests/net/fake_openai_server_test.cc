@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -325,6 +326,119 @@ TEST_F(FakeOpenAiServerTest, StopWakesSlowHandlers) {
   server_.stop();
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));  // anti-hang
   server_.stop();                                                                   // idempotent
+}
+
+TEST_F(FakeOpenAiServerTest, AnthropicMessagesAreValidatedAndAnswered) {
+  const Json message = {{"model", "claude-sonnet-4-5"},
+                        {"max_tokens", 100},
+                        {"system", "be brief"},
+                        {"messages", Json::array({Json{{"role", "user"}, {"content", "hi"}}})}};
+  const std::vector<net::Header> version = {{"anthropic-version", "2023-06-01"}};
+  auto answered = call("POST", "/v1/messages", message.dump(), version);
+  ASSERT_TRUE(answered) << answered.error().message();
+  ASSERT_EQ(answered->status, 200) << answered->body;
+  const Json reply = Json::parse(answered->body);
+  EXPECT_EQ(reply["type"], "message");
+  EXPECT_EQ(reply["content"][0]["text"], "fake reply to: hi");
+  EXPECT_EQ(reply["stop_reason"], "end_turn");
+  EXPECT_GT(reply["usage"]["input_tokens"].get<int>(), 0);
+
+  auto no_version = call("POST", "/v1/messages", message.dump());
+  ASSERT_TRUE(no_version);
+  EXPECT_EQ(no_version->status, 400);
+  Json no_max_tokens = message;
+  no_max_tokens.erase("max_tokens");
+  auto missing = call("POST", "/v1/messages", no_max_tokens.dump(), version);
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 400);
+  EXPECT_EQ(Json::parse(missing->body)["error"]["type"], "invalid_request_error");
+  Json system_role = message;
+  system_role["messages"] = Json::array({Json{{"role", "system"}, {"content", "x"}}});
+  auto wrong_role = call("POST", "/v1/messages", system_role.dump(), version);
+  ASSERT_TRUE(wrong_role);
+  EXPECT_EQ(wrong_role->status, 400);
+
+  server_.set_api_key("sk-ant-fake");
+  auto unauthorised = call("POST", "/v1/messages", message.dump(), version);
+  ASSERT_TRUE(unauthorised);
+  EXPECT_EQ(unauthorised->status, 401);
+  EXPECT_EQ(Json::parse(unauthorised->body)["error"]["type"], "authentication_error");
+  auto keyed = call("POST", "/v1/messages", message.dump(),
+                    {{"anthropic-version", "2023-06-01"}, {"x-api-key", "sk-ant-fake"}});
+  ASSERT_TRUE(keyed);
+  EXPECT_EQ(keyed->status, 200);
+}
+
+TEST_F(FakeOpenAiServerTest, AnthropicStreamsItsEvents) {
+  Json message = {{"model", "claude-sonnet-4-5"},
+                  {"max_tokens", 100},
+                  {"stream", true},
+                  {"messages", Json::array({Json{{"role", "user"}, {"content", "a b"}}})}};
+  auto response =
+      call("POST", "/v1/messages", message.dump(), {{"anthropic-version", "2023-06-01"}});
+  ASSERT_TRUE(response);
+  ASSERT_EQ(response->status, 200);
+  EXPECT_EQ(response->header("content-type").value_or(""), "text/event-stream");
+  const std::string& body = response->body;
+  EXPECT_EQ(body.rfind("event: message_start\n", 0), 0u) << body;
+  EXPECT_NE(body.find("\"text_delta\""), std::string::npos);
+  EXPECT_TRUE(body.ends_with("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")) << body;
+}
+
+TEST_F(FakeOpenAiServerTest, AzureDeploymentsNeedAnApiVersionAndTheApiKeyHeader) {
+  server_.set_api_key("azure-fake-key");
+  const std::string path = "/openai/deployments/gpt4o/chat/completions";
+  auto no_version = call("POST", path, user_chat("a").dump(), {{"api-key", "azure-fake-key"}});
+  ASSERT_TRUE(no_version);
+  EXPECT_EQ(no_version->status, 404);
+  auto bearer = call("POST", path + "?api-version=2024-10-21", user_chat("a").dump(),
+                     {{"Authorization", "Bearer azure-fake-key"}});
+  ASSERT_TRUE(bearer);
+  EXPECT_EQ(bearer->status, 401);
+  auto keyed = call("POST", path + "?api-version=2024-10-21", user_chat("a").dump(),
+                    {{"api-key", "azure-fake-key"}});
+  EXPECT_EQ(reply_of(keyed), "fake reply to: a");
+  EXPECT_EQ(server_.requests().back().query, "api-version=2024-10-21");
+}
+
+TEST_F(FakeOpenAiServerTest, StreamFaultsAndRulesConfiguredOverHttp) {
+  auto faults = call("POST", "/admin/faults",
+                     R"([{"truncate": true}, {"malformed": true}, {"stream_error": 529},
+                         {"stall_ms": 1}])");
+  ASSERT_TRUE(faults);
+  EXPECT_EQ(faults->status, 200) << faults->body;
+  EXPECT_EQ(server_.pending_faults(), 4u);
+  auto bad = call("POST", "/admin/faults", R"([{"stream_error": 200}])");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+
+  Json request = user_chat("a b c d");
+  request["stream"] = true;
+  auto truncated = chat(request);
+  ASSERT_TRUE(truncated);
+  EXPECT_EQ(truncated->body.find("[DONE]"), std::string::npos);
+  auto malformed = chat(request);
+  ASSERT_TRUE(malformed);
+  EXPECT_NE(malformed->body.find(
+                "data: {\"id\": \"chatcmpl-fake\", \"choices\": [{\"delta\": {\"content\": \n\n"),
+            std::string::npos);
+  EXPECT_NE(malformed->body.find("[DONE]"), std::string::npos) << "the rest follows";
+  auto errored = chat(request);
+  ASSERT_TRUE(errored);
+  EXPECT_NE(errored->body.find("data: {\"error\""), std::string::npos);
+  EXPECT_EQ(errored->body.find("[DONE]"), std::string::npos);
+  EXPECT_EQ(reply_of(chat(user_chat("stalled"))), "fake reply to: stalled");
+
+  auto rules = call("POST", "/admin/rules", R"([{"match": "tool", "reply": "",
+      "tool_calls": [{"name": "f", "arguments": {"x": 1}}], "cached_tokens": 3}])");
+  ASSERT_TRUE(rules);
+  ASSERT_EQ(rules->status, 200) << rules->body;
+  auto tooled = chat(user_chat("use a tool"));
+  ASSERT_TRUE(tooled);
+  const Json reply = Json::parse(tooled->body);
+  EXPECT_EQ(reply["choices"][0]["finish_reason"], "tool_calls");
+  EXPECT_EQ(reply["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"], "{\"x\":1}");
+  EXPECT_EQ(reply["usage"]["prompt_tokens_details"]["cached_tokens"], 3);
 }
 
 }  // namespace

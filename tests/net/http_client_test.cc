@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -418,6 +420,137 @@ TEST_F(HttpClientTest, ErrorMessagesNeverContainSecrets) {
     EXPECT_EQ(message.find("hunter2pass"), std::string::npos) << message;
     EXPECT_EQ(message.find("Bearer"), std::string::npos) << message;
   }
+}
+
+HttpRequest stream_chat(std::string_view base_url, std::string_view user_message) {
+  HttpRequest request;
+  request.url = std::string(base_url) + "/chat/completions";
+  request.headers = {{"Content-Type", "application/json"}};
+  request.body = R"({"model":"fake-model","stream":true,"messages":[{"role":"user","content":")" +
+                 std::string(user_message) + R"("}]})";
+  return request;
+}
+
+TEST_F(HttpClientTest, BodyChunksArriveAsTheyComeAndAddUpToTheBody) {
+  server_.add_fault(fake::Fault::stall(std::chrono::seconds(20)));
+  HttpClient client(loop_);
+  std::string streamed;
+  std::vector<long> statuses;
+  std::optional<Result<HttpResponse>> outcome;
+  HttpRequest request = stream_chat(server_.base_url(), "one two three four five six");
+  request.on_body_chunk = [&](long status, std::string_view bytes) {
+    EXPECT_FALSE(outcome.has_value()) << "a chunk after the outcome";
+    statuses.push_back(status);
+    streamed.append(bytes);
+  };
+  client.send(std::move(request),
+              [&](Result<HttpResponse> result) { outcome.emplace(std::move(result)); });
+  ASSERT_TRUE(run_until([&] { return !streamed.empty(); }));
+  EXPECT_EQ(server_.in_flight(), 1u) << "the server is still in the middle of the body";
+  EXPECT_FALSE(outcome.has_value());
+  server_.release_stalls();
+  ASSERT_TRUE(run_until([&] { return outcome.has_value(); }));
+  ASSERT_TRUE(*outcome) << outcome->error().message();
+  EXPECT_EQ((*outcome)->body, streamed) << "the whole body is still delivered";
+  EXPECT_NE(streamed.find("data: [DONE]"), std::string::npos);
+  for (long status : statuses) EXPECT_EQ(status, 200);
+}
+
+TEST_F(HttpClientTest, ErrorBodiesReachTheChunkCallbackWithTheirStatus) {
+  server_.add_fault(fake::Fault::http_status(429, 1));
+  HttpClient client(loop_);
+  long seen = 0;
+  HttpRequest request = stream_chat(server_.base_url(), "x");
+  request.on_body_chunk = [&](long status, std::string_view) { seen = status; };
+  auto response = fetch(client, std::move(request));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 429);
+  EXPECT_EQ(seen, 429);
+}
+
+TEST_F(HttpClientTest, ChunkCallbackMayCancelItsRequestAndTheClientGoesOn) {
+  HttpClient client(loop_);
+  int chunks = 0;
+  int done_calls = 0;
+  HttpClient::RequestId id = 0;
+  HttpRequest request = stream_chat(server_.base_url(), "a b c d e f g h i j");
+  request.on_body_chunk = [&](long, std::string_view) {
+    ++chunks;
+    client.cancel(id);
+  };
+  id = client.send(std::move(request), [&](Result<HttpResponse>) { ++done_calls; });
+  ASSERT_TRUE(run_until([&] { return chunks > 0; }));
+  run_for(milliseconds(100));
+  EXPECT_EQ(chunks, 1);
+  EXPECT_EQ(done_calls, 0);
+  EXPECT_EQ(client.in_flight(), 0u);
+  auto next = fetch(client, chat("after"));
+  ASSERT_TRUE(next) << next.error().message();
+  EXPECT_EQ(next->status, 200);
+}
+
+TEST_F(HttpClientTest, ChunkCallbackMayDestroyTheClient) {
+  auto client = std::make_unique<HttpClient>(loop_);
+  int chunks = 0;
+  int done_calls = 0;
+  HttpRequest request = stream_chat(server_.base_url(), "a b c d e f g h i j");
+  request.on_body_chunk = [&](long, std::string_view) {
+    ++chunks;
+    client.reset();
+  };
+  client->send(std::move(request), [&](Result<HttpResponse>) { ++done_calls; });
+  ASSERT_TRUE(run_until([&] { return chunks > 0; }));
+  run_for(milliseconds(100));
+  EXPECT_EQ(chunks, 1);
+  EXPECT_EQ(done_calls, 0);
+}
+
+// Sets environment variables for one test and puts the old values back.
+class ScopedEnvironment {
+ public:
+  void set(const char* name, const std::string& value) {
+    const char* old = std::getenv(name);
+    saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnvironment() {
+    for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
+      if (it->second) {
+        setenv(it->first.c_str(), it->second->c_str(), 1);
+      } else {
+        unsetenv(it->first.c_str());
+      }
+    }
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+TEST_F(HttpClientTest, ProxiesComeFromTheEnvironmentAndNoProxyIsHonoured) {
+  RefusingPort bogus_proxy;
+  const std::string proxy = "http://127.0.0.1:" + std::to_string(bogus_proxy.port());
+  ScopedEnvironment environment;
+  for (const char* name : {"http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"}) {
+    environment.set(name, proxy);
+  }
+  environment.set("NO_PROXY", "");
+  environment.set("no_proxy", "");
+  {
+    // Nothing disables the environment's proxies: this goes to the bogus one and fails.
+    HttpClient client(loop_);
+    auto through_proxy = fetch(client, chat("proxied"));
+    ASSERT_FALSE(through_proxy);
+    EXPECT_EQ(through_proxy.error().code(), ErrorCode::kUnavailable);
+  }
+  EXPECT_EQ(server_.request_count(), 0u);
+  environment.set("NO_PROXY", "127.0.0.1");
+  environment.set("no_proxy", "127.0.0.1");
+  HttpClient client(loop_);
+  auto direct = fetch(client, chat("direct"));
+  ASSERT_TRUE(direct) << direct.error().message();
+  EXPECT_EQ(direct->status, 200);
+  EXPECT_EQ(server_.request_count(), 1u);
 }
 
 }  // namespace

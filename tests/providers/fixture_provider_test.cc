@@ -2,6 +2,8 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -75,6 +77,22 @@ TEST_F(FixtureProviderTest, RepliesThroughTheLoopLikeTheOpenAiProvider) {
   ASSERT_TRUE(reread.reply);
   EXPECT_EQ(reread.reply->text, "Hello there");
   EXPECT_EQ(reread.reply->usage.cached_input_tokens, 3);
+}
+
+TEST_F(FixtureProviderTest, StreamedCallGetsTheReplyAsOneDeltaFirst) {
+  auto provider = make_fixture_provider(loop_, fixture_of(R"(responses:
+  - reply: "Hello there"
+)"));
+  ModelCall call = make_call(model_);
+  std::vector<std::string> deltas;
+  call.on_delta = [&](std::string_view text) {
+    EXPECT_FALSE(outcomes_[0]) << "the delta comes before the outcome";
+    deltas.emplace_back(text);
+  };
+  start(*provider, call);
+  ASSERT_TRUE(run_until(loop_, [&] { return all_done(); }));
+  ASSERT_TRUE(outcomes_[0]->reply);
+  EXPECT_EQ(deltas, std::vector<std::string>{"Hello there"});
 }
 
 TEST_F(FixtureProviderTest, EstimatesUsageWhenNotGiven) {

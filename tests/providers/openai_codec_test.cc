@@ -248,5 +248,92 @@ TEST(OpenAiResponseTest, RenderedCompletionReadsBack) {
             "slow down");
 }
 
+TEST(OpenAiRequestTest, StreamAsksForUsageAndParametersMayNotSetIt) {
+  lang::Model model = make_model();
+  Result<std::string> body = build_chat_request(make_call(model), TokenLimitField::kMaxTokens,
+                                                /*stream=*/true);
+  ASSERT_TRUE(body);
+  const json request = json::parse(*body);
+  EXPECT_EQ(request["stream"], true);
+  EXPECT_EQ(request["stream_options"], json::parse(R"({"include_usage": true})"));
+  EXPECT_FALSE(request_of(make_call(model)).contains("stream"));
+  lang::ValueDict parameters;
+  parameters.set("stream_options", lang::Value(lang::ValueDict{}));
+  model.parameters = lang::Value(std::move(parameters));
+  EXPECT_FALSE(build_chat_request(make_call(model), TokenLimitField::kMaxTokens));
+}
+
+TEST(OpenAiRequestTest, ToolsResponseFormatStopAndSeedPassThrough) {
+  lang::Model model = make_model();
+  lang::ValueDict properties;
+  lang::ValueDict city;
+  city.set("type", lang::Value("string"));
+  properties.set("city", lang::Value(std::move(city)));
+  lang::ValueDict schema;
+  schema.set("type", lang::Value("object"));
+  schema.set("properties", lang::Value(std::move(properties)));
+  lang::ValueDict function;
+  function.set("name", lang::Value("get_weather"));
+  function.set("parameters", lang::Value(std::move(schema)));
+  lang::ValueDict tool;
+  tool.set("type", lang::Value("function"));
+  tool.set("function", lang::Value(std::move(function)));
+  lang::ValueDict format;
+  format.set("type", lang::Value("json_object"));
+  lang::ValueDict parameters;
+  parameters.set("tools", lang::Value(lang::ValueList{lang::Value(std::move(tool))}));
+  parameters.set("tool_choice", lang::Value("auto"));
+  parameters.set("response_format", lang::Value(std::move(format)));
+  parameters.set("stop", lang::Value(lang::ValueList{lang::Value("END")}));
+  parameters.set("seed", lang::Value(42));
+  model.parameters = lang::Value(std::move(parameters));
+  const json request = request_of(make_call(model));
+  EXPECT_EQ(request["tools"],
+            json::parse(R"([{"type": "function", "function": {"name": "get_weather",
+      "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}])"));
+  EXPECT_EQ(request["tool_choice"], "auto");
+  EXPECT_EQ(request["response_format"], json::parse(R"({"type": "json_object"})"));
+  EXPECT_EQ(request["stop"], json::array({"END"}));
+  EXPECT_EQ(request["seed"], 42);
+}
+
+TEST(OpenAiResponseTest, ToolCallsAreKeptInTheReply) {
+  const ModelOutcome outcome = read(response(200, R"({"model": "gpt-4o",
+      "choices": [{"index": 0, "finish_reason": "tool_calls",
+        "message": {"role": "assistant", "content": null, "tool_calls": [
+          {"id": "call_1", "type": "function",
+           "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}},
+          {"id": "call_2", "type": "function",
+           "function": {"name": "broken", "arguments": "{\"cut"}}]}}]})"));
+  ASSERT_TRUE(outcome.reply) << outcome.reply.error().message();
+  ASSERT_EQ(outcome.reply->tool_calls.size(), 2u);
+  EXPECT_EQ(outcome.reply->tool_calls[0].id, "call_1");
+  EXPECT_EQ(outcome.reply->tool_calls[0].arguments, "{\"city\": \"Paris\"}");
+  EXPECT_EQ(outcome.reply->finish_reason, "tool_calls");
+  EXPECT_EQ(json::parse(outcome.reply->text), json::parse(R"({"content": null, "tool_calls": [
+      {"id": "call_1", "name": "get_weather", "arguments": {"city": "Paris"}},
+      {"id": "call_2", "name": "broken", "arguments": "{\"cut"}]})"))
+      << "arguments that are not JSON stay a string";
+
+  const ModelOutcome with_text = read(response(200, R"({"choices": [{"message": {
+      "content": "Checking.", "tool_calls": [{"id": "c", "type": "function",
+      "function": {"name": "f", "arguments": "{}"}}]}}]})"));
+  ASSERT_TRUE(with_text.reply);
+  EXPECT_EQ(json::parse(with_text.reply->text)["content"], "Checking.");
+}
+
+TEST(OpenAiResponseTest, EveryUsageField) {
+  const ModelOutcome outcome = read(response(200, R"({"choices": [{"message": {"content": "x"}}],
+      "usage": {"prompt_tokens": 100, "completion_tokens": 40, "total_tokens": 140,
+                "prompt_tokens_details": {"cached_tokens": 64},
+                "completion_tokens_details": {"reasoning_tokens": 32}}})"));
+  ASSERT_TRUE(outcome.reply);
+  EXPECT_EQ(outcome.reply->usage.input_tokens, 100);
+  EXPECT_EQ(outcome.reply->usage.output_tokens, 40);
+  EXPECT_EQ(outcome.reply->usage.cached_input_tokens, 64);
+  EXPECT_EQ(outcome.reply->usage.reasoning_tokens, 32);
+  EXPECT_EQ(outcome.reply->usage.cache_creation_input_tokens, 0);
+}
+
 }  // namespace
 }  // namespace baton::providers

@@ -78,5 +78,65 @@ TEST(OpenAiEndpointTest, ProcessEnvironmentReadsGetenv) {
   unsetenv("BATON_ENDPOINT_TEST_VARIABLE");
 }
 
+TEST(OpenAiEndpointTest, AzureIsDetectedByHostOrApiVersion) {
+  EXPECT_TRUE(is_azure_openai(
+      "https://myres.openai.azure.com/openai/deployments/gpt4o?api-version=2024-10-21"));
+  EXPECT_TRUE(is_azure_openai("https://MyRes.OpenAI.Azure.com/openai/v1"));
+  EXPECT_TRUE(is_azure_openai("https://myres.cognitiveservices.azure.com/openai/v1/"));
+  EXPECT_TRUE(is_azure_openai("http://127.0.0.1:8080/openai/deployments/d?api-version=2024-10-21"));
+  EXPECT_FALSE(is_azure_openai("https://api.openai.com/v1"));
+  EXPECT_FALSE(is_azure_openai("https://openai.azure.com.evil.example/v1"));
+  EXPECT_FALSE(is_azure_openai("http://localhost:11434/v1?x-api-version=1"));
+}
+
+TEST(OpenAiEndpointTest, AzureKeepsTheQueryAfterThePathAndUsesItsOwnKey) {
+  lang::Model model = make_model("gpt-4o");
+  model.base_url =
+      "https://myres.openai.azure.com/openai/deployments/gpt4o/?api-version=2024-10-21";
+  Result<OpenAiEndpoint> endpoint = resolve_openai_endpoint(
+      model, env_of({{"OPENAI_API_KEY", "sk-openai"}, {"AZURE_OPENAI_API_KEY", "azure-key"}}));
+  ASSERT_TRUE(endpoint) << endpoint.error().message();
+  EXPECT_TRUE(endpoint->azure);
+  EXPECT_EQ(endpoint->base_url, "https://myres.openai.azure.com/openai/deployments/gpt4o");
+  EXPECT_EQ(endpoint->url,
+            "https://myres.openai.azure.com/openai/deployments/gpt4o/chat/completions"
+            "?api-version=2024-10-21");
+  EXPECT_EQ(endpoint->key_variable, "AZURE_OPENAI_API_KEY");
+  EXPECT_EQ(endpoint->api_key, "azure-key");
+  EXPECT_EQ(endpoint->token_limit, TokenLimitField::kMaxCompletionTokens);
+
+  Result<OpenAiEndpoint> keyless =
+      resolve_openai_endpoint(model, env_of({{"OPENAI_API_KEY", "sk"}}));
+  ASSERT_FALSE(keyless);
+  EXPECT_EQ(keyless.error().code(), ErrorCode::kUnauthenticated);
+  EXPECT_NE(keyless.error().message().find("AZURE_OPENAI_API_KEY"), std::string::npos);
+}
+
+TEST(OpenAiEndpointTest, AzureTokenLimitFollowsTheApiVersion) {
+  lang::Model model = make_model("gpt-4o");
+  const EnvLookup env = env_of({{"AZURE_OPENAI_API_KEY", "azure-key"}});
+  model.base_url = "https://r.openai.azure.com/openai/deployments/d?api-version=2024-06-01";
+  EXPECT_EQ(resolve_openai_endpoint(model, env)->token_limit, TokenLimitField::kMaxTokens);
+  model.base_url = "https://r.openai.azure.com/openai/deployments/d?api-version=2024-12-01-preview";
+  EXPECT_EQ(resolve_openai_endpoint(model, env)->token_limit,
+            TokenLimitField::kMaxCompletionTokens);
+  model.base_url = "https://r.openai.azure.com/openai/v1";
+  EXPECT_EQ(resolve_openai_endpoint(model, env)->url,
+            "https://r.openai.azure.com/openai/v1/chat/completions");
+  EXPECT_EQ(resolve_openai_endpoint(model, env)->token_limit,
+            TokenLimitField::kMaxCompletionTokens);
+}
+
+TEST(OpenAiEndpointTest, AzureDeploymentWithoutApiVersionIsInvalid) {
+  lang::Model model = make_model("gpt-4o");
+  model.base_url = "https://r.openai.azure.com/openai/deployments/gpt4o";
+  Result<OpenAiEndpoint> endpoint =
+      resolve_openai_endpoint(model, env_of({{"AZURE_OPENAI_API_KEY", "azure-key"}}));
+  ASSERT_FALSE(endpoint);
+  EXPECT_EQ(endpoint.error().code(), ErrorCode::kInvalidInput);
+  EXPECT_NE(endpoint.error().message().find("?api-version="), std::string::npos)
+      << endpoint.error().message();
+}
+
 }  // namespace
 }  // namespace baton::providers

@@ -213,7 +213,8 @@ TEST_F(OpenAiProviderTest, LocalServerWithoutAKeySendsNoAuthorization) {
   start(make_call(model_), keyless.get());
   ASSERT_TRUE(run_until(loop_, [&] { return all_done(); }));
   ASSERT_TRUE(outcomes_[0]->reply) << outcomes_[0]->reply.error().message();
-  for (const auto& [name, value] : server_.requests().at(0).headers) {
+  const std::vector<fake::RecordedRequest> requests = server_.requests();
+  for (const auto& [name, value] : requests.at(0).headers) {
     EXPECT_NE(name, "authorization");
   }
 }

@@ -30,6 +30,9 @@
 #include "src/lang/loader.h"
 #include "src/lang/yaml_tree.h"
 #include "src/providers/openai_codec.h"
+#include "src/providers/openai_stream.h"
+#include "src/providers/sse_parser.h"
+#include "tests/fake_server/wire.h"
 #include "tests/providers/test_models.h"
 
 namespace baton::providers {
@@ -132,8 +135,9 @@ class OpenAiSchemaTest : public ::testing::Test {
     }
   }
 
-  static std::string request_violations(const ModelCall& call, TokenLimitField field) {
-    Result<std::string> body = build_chat_request(call, field);
+  static std::string request_violations(const ModelCall& call, TokenLimitField field,
+                                        bool stream = false) {
+    Result<std::string> body = build_chat_request(call, field, stream);
     if (!body) return "not built: " + body.error().message();
     return violations("CreateChatCompletionRequest", json::parse(*body));
   }
@@ -210,6 +214,88 @@ TEST_F(OpenAiSchemaTest, FixtureReplyBodyIsAChatCompletion) {
   EXPECT_EQ(violations("CreateChatCompletionResponse",
                        json::parse(render_chat_completion(reply, "fixture-1"))),
             "");
+}
+
+TEST_F(OpenAiSchemaTest, StreamingRequestConforms) {
+  lang::Model model = make_model();
+  model.max_tokens = 100;
+  EXPECT_EQ(request_violations(make_call(model), TokenLimitField::kMaxCompletionTokens,
+                               /*stream=*/true),
+            "");
+}
+
+TEST_F(OpenAiSchemaTest, RequestWithToolsJsonModeStopAndSeedConforms) {
+  lang::Model model = make_model();
+  lang::ValueDict city;
+  city.set("type", lang::Value("string"));
+  lang::ValueDict properties;
+  properties.set("city", lang::Value(std::move(city)));
+  lang::ValueDict schema;
+  schema.set("type", lang::Value("object"));
+  schema.set("properties", lang::Value(std::move(properties)));
+  schema.set("required", lang::Value(lang::ValueList{lang::Value("city")}));
+  lang::ValueDict function;
+  function.set("name", lang::Value("get_weather"));
+  function.set("description", lang::Value("The weather in a city"));
+  function.set("parameters", lang::Value(std::move(schema)));
+  lang::ValueDict tool;
+  tool.set("type", lang::Value("function"));
+  tool.set("function", lang::Value(std::move(function)));
+  lang::ValueDict chosen_function;
+  chosen_function.set("name", lang::Value("get_weather"));
+  lang::ValueDict tool_choice;
+  tool_choice.set("type", lang::Value("function"));
+  tool_choice.set("function", lang::Value(std::move(chosen_function)));
+  lang::ValueDict format;
+  format.set("type", lang::Value("json_object"));
+  lang::ValueDict parameters;
+  parameters.set("tools", lang::Value(lang::ValueList{lang::Value(std::move(tool))}));
+  parameters.set("tool_choice", lang::Value(std::move(tool_choice)));
+  parameters.set("parallel_tool_calls", lang::Value(false));
+  parameters.set("response_format", lang::Value(std::move(format)));
+  parameters.set("stop", lang::Value("END"));
+  parameters.set("seed", lang::Value(42));
+  model.parameters = lang::Value(std::move(parameters));
+  EXPECT_EQ(request_violations(make_call(model), TokenLimitField::kMaxCompletionTokens,
+                               /*stream=*/true),
+            "");
+}
+
+// The fake server's stream, chunk by chunk, is what OpenAI streams; the reply the decoder
+// assembles from it (what the journal keeps) is a chat.completion.
+TEST_F(OpenAiSchemaTest, StreamedChunksAndTheAssembledReplyConform) {
+  fake::wire::ModelRequest request;
+  request.model = "gpt-4o-mini";
+  request.stream = true;
+  request.include_usage = true;
+  for (bool with_tools : {false, true}) {
+    fake::wire::Reply reply;
+    reply.id = "1";
+    reply.text = with_tools ? "" : "Hello there, how are you?";
+    if (with_tools) reply.tool_calls = {{"get_weather", R"({"city": "Paris"})"}};
+    reply.prompt_tokens = 20;
+    reply.completion_tokens = 7;
+    reply.cached_tokens = 4;
+    reply.reasoning_tokens = 2;
+    auto decoder = make_openai_stream_decoder();
+    SseParser parser;
+    for (const std::string& event : fake::wire::openai_format().events(request, reply)) {
+      for (const SseEvent& parsed : parser.feed(event)) {
+        if (parsed.data != "[DONE]") {
+          EXPECT_EQ(violations("CreateChatCompletionStreamResponse", json::parse(parsed.data)), "")
+              << parsed.data;
+        }
+        std::string text;
+        ASSERT_TRUE(decoder->read(parsed, text));
+      }
+    }
+    ASSERT_TRUE(decoder->complete());
+    EXPECT_EQ(violations("CreateChatCompletionResponse", json::parse(decoder->response_json())), "")
+        << decoder->response_json();
+    const Result<ModelReply> assembled = decoder->reply();
+    ASSERT_TRUE(assembled) << assembled.error().message();
+    EXPECT_EQ(assembled->usage.cached_input_tokens, 4);
+  }
 }
 
 }  // namespace

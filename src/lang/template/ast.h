@@ -39,6 +39,7 @@ struct Expr {
   ExprKind kind = ExprKind::kConst;
   int line = 0;
   int column = 0;
+  int depth = 0;  // the height of this tree, set by the parser to refuse too deep nesting
   Value constant;
   std::string name;
   std::vector<std::unique_ptr<Expr>> children;
@@ -72,12 +73,9 @@ struct Branch {
   Body body;
 };
 
-struct Node {
-  NodeKind kind = NodeKind::kText;
-  int line = 0;
-  int column = 0;
-  std::string text;
-  std::unique_ptr<Expr> expr;        // output, for iterable, set value, filter chain, call
+// What a tag node ({% ... %}) holds besides its expression. Text and output nodes, nearly
+// every node of a template, have none: keeping this out of Node keeps them small.
+struct Tag {
   std::unique_ptr<Expr> condition;   // for ... if condition
   std::vector<std::string> targets;  // assigned names; a macro's name is targets[0]
   bool tuple_target = false;         // `a, b = ...` / `for a, b in ...` (even with one name)
@@ -91,6 +89,15 @@ struct Node {
   bool uses_caller = false;  // a macro whose body reads `caller`
   bool uses_varargs = false;
   bool uses_kwargs = false;
+};
+
+struct Node {
+  NodeKind kind = NodeKind::kText;
+  int line = 0;
+  int column = 0;
+  std::string text;
+  std::unique_ptr<Expr> expr;  // output, for iterable, set value, filter chain, call
+  std::unique_ptr<Tag> tag;    // every node made from a {% tag %}, else null
 };
 
 }  // namespace baton::lang

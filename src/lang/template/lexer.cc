@@ -35,6 +35,7 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 
 // Jinja2 turns every "\r\n", "\r" and "\n" in data and string literals into "\n".
 std::string normalize_newlines(std::string_view text) {
+  if (text.find('\r') == std::string_view::npos) return std::string(text);
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -69,38 +70,57 @@ std::size_t skip_whitespace(std::string_view text, std::size_t pos) {
 
 class Lexer {
  public:
-  explicit Lexer(std::string_view source) : source_(source) {
-    line_starts_.push_back(0);
-    for (std::size_t i = 0; i < source.size(); ++i) {
-      if (source[i] == '\n') line_starts_.push_back(i + 1);
-    }
+  // Appends the tokens of `source` to `tokens`, which must outlive the lexer.
+  Lexer(std::string_view source, std::vector<Token>& tokens)
+      : source_(source), tokens_(tokens), next_newline_(source.find('\n')) {
+    // Room for most templates' tokens, so that the vector seldom regrows: a tag (counted by
+    // its '{') rarely makes more than six, and tokens average more than three bytes.
+    const auto braces = static_cast<std::size_t>(std::count(source.begin(), source.end(), '{'));
+    tokens_.reserve(tokens_.size() + 2 + std::min(6 * braces, source.size() / 3));
   }
 
-  Result<std::vector<Token>> run() {
+  Status run() {
     std::size_t pos = 0;
     while (pos < source_.size()) {
       BATON_ASSIGN_OR_RETURN(pos, lex_root(pos));
     }
-    Token end = make(TokenKind::kEnd, source_.size(), 0);
-    tokens_.push_back(std::move(end));
-    return std::move(tokens_);
+    add(TokenKind::kEnd, source_.size(), 0);
+    return ok_status();
   }
 
  private:
-  Token make(TokenKind kind, std::size_t offset, std::size_t length) const {
-    Token token;
+  // Appends a token (built in place: tokens are not small).
+  Token& add(TokenKind kind, std::size_t offset, std::size_t length) {
+    Token& token = tokens_.emplace_back();
     token.kind = kind;
     token.text = source_.substr(offset, length);
-    auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
-    std::size_t line_index = static_cast<std::size_t>(it - line_starts_.begin()) - 1;
-    token.line = static_cast<int>(line_index) + 1;
-    token.column = static_cast<int>(offset - line_starts_[line_index]) + 1;
+    move_to(offset);
+    token.line = line_;
+    token.column = static_cast<int>(offset - line_start_) + 1;
     return token;
   }
 
-  Error fail(std::size_t offset, std::string message) const {
-    Token where = make(TokenKind::kEnd, offset, 0);
-    return invalid_input(std::move(message)).with_span(SourceSpan{"", where.line, where.column});
+  Error fail(std::size_t offset, std::string message) {
+    move_to(offset);
+    const int column = static_cast<int>(offset - line_start_) + 1;
+    return invalid_input(std::move(message)).with_span(SourceSpan{"", line_, column});
+  }
+
+  // Tracks the line of `offset`. Tokens are made in source order, so this only moves forward
+  // over the newlines before `offset` (from the start again for an error further back).
+  void move_to(std::size_t offset) {
+    if (offset < position_) {
+      position_ = 0;
+      line_ = 1;
+      line_start_ = 0;
+      next_newline_ = source_.find('\n');
+    }
+    while (next_newline_ < offset) {
+      ++line_;
+      line_start_ = next_newline_ + 1;
+      next_newline_ = source_.find('\n', line_start_);
+    }
+    position_ = offset;
   }
 
   bool starts_with(std::size_t pos, std::string_view text) const {
@@ -109,9 +129,7 @@ class Lexer {
 
   void emit_data(std::size_t offset, std::string_view text) {
     if (text.empty()) return;
-    Token token = make(TokenKind::kData, offset, text.size());
-    token.value = normalize_newlines(text);
-    tokens_.push_back(std::move(token));
+    add(TokenKind::kData, offset, text.size()).value = normalize_newlines(text);
   }
 
   // `{%` (with an optional - or +) `raw` `%}` at `pos`: the offset after it, or 0.
@@ -152,8 +170,7 @@ class Lexer {
     char kind = source_[tag + 1];
     std::size_t inner = tag + 2 + ((sign == '-' || sign == '+') ? 1 : 0);
     if (kind == '#') return lex_comment(tag, inner);
-    tokens_.push_back(
-        make(kind == '{' ? TokenKind::kVariableBegin : TokenKind::kBlockBegin, tag, 2));
+    add(kind == '{' ? TokenKind::kVariableBegin : TokenKind::kBlockBegin, tag, 2);
     return lex_tag(inner, kind == '{');
   }
 
@@ -193,12 +210,11 @@ class Lexer {
   }
 
   Result<std::size_t> lex_tag(std::size_t pos, bool variable) {
-    std::vector<char> brackets;
+    std::string brackets;  // a string: short ones need no allocation
     while (pos < source_.size()) {
       if (brackets.empty()) {
         if (std::size_t after = match_tag_end(pos, variable)) {
-          tokens_.push_back(
-              make(variable ? TokenKind::kVariableEnd : TokenKind::kBlockEnd, pos, after - pos));
+          add(variable ? TokenKind::kVariableEnd : TokenKind::kBlockEnd, pos, after - pos);
           return after;
         }
       }
@@ -213,11 +229,13 @@ class Lexer {
       }
       if (is_name_start(c)) {
         std::size_t end = pos + 1;
+        // Only a non-ASCII byte can start a whitespace character.
         while (end < source_.size() && is_name_char(source_[end]) &&
-               whitespace_length_at(source_, end) == 0) {
+               (static_cast<unsigned char>(source_[end]) < 0x80 ||
+                whitespace_length_at(source_, end) == 0)) {
           ++end;
         }
-        tokens_.push_back(make(TokenKind::kName, pos, end - pos));
+        add(TokenKind::kName, pos, end - pos);
         pos = end;
         continue;
       }
@@ -235,15 +253,20 @@ class Lexer {
     return pos;
   }
 
-  Result<std::size_t> lex_operator(std::size_t pos, std::vector<char>& brackets) {
-    static constexpr std::string_view kTwo[] = {"//", "**", "==", "!=", ">=", "<="};
+  // The length of the operator at `pos`: 2 for // ** == != >= <=, 1 for one of kOne, else 0.
+  std::size_t operator_length(std::size_t pos) const {
     static constexpr std::string_view kOne = "+-/*%~[](){}><=.:|,;";
-    std::size_t len = 0;
-    for (std::string_view op : kTwo) {
-      if (starts_with(pos, op)) len = 2;
-    }
-    char c = source_[pos];
-    if (len == 0 && kOne.find(c) != std::string_view::npos) len = 1;
+    const char c = source_[pos];
+    const char next = pos + 1 < source_.size() ? source_[pos + 1] : '\0';
+    if ((c == '/' || c == '*') && next == c) return 2;
+    if ((c == '=' || c == '!' || c == '>' || c == '<') && next == '=') return 2;
+    return kOne.find(c) != std::string_view::npos ? 1 : 0;
+  }
+
+  // `brackets` holds the closing bracket each open one awaits, innermost last.
+  Result<std::size_t> lex_operator(std::size_t pos, std::string& brackets) {
+    const std::size_t len = operator_length(pos);
+    const char c = source_[pos];
     if (len == 0) {
       return fail(pos, "unexpected char '" + std::string(source_.substr(pos, 1)) + "' at " +
                            std::to_string(pos));
@@ -260,7 +283,7 @@ class Lexer {
         brackets.pop_back();
       }
     }
-    tokens_.push_back(make(TokenKind::kOperator, pos, len));
+    add(TokenKind::kOperator, pos, len);
     return pos + len;
   }
 
@@ -308,9 +331,7 @@ class Lexer {
       for (std::size_t i = pos; i < end; ++i) {
         if (source_[i] != '_') digits += source_[i];
       }
-      Token token = make(TokenKind::kFloat, pos, end - pos);
-      token.float_value = std::strtod(digits.c_str(), nullptr);
-      tokens_.push_back(std::move(token));
+      add(TokenKind::kFloat, pos, end - pos).float_value = std::strtod(digits.c_str(), nullptr);
       return end;
     }
     // Integers: 0b.., 0o.., 0x.., decimal without leading zeros, or zeros.
@@ -364,9 +385,7 @@ class Lexer {
       }
       value = value * static_cast<std::uint64_t>(base) + static_cast<std::uint64_t>(digit);
     }
-    Token token = make(TokenKind::kInteger, pos, end - pos);
-    token.int_value = static_cast<std::int64_t>(value);
-    tokens_.push_back(std::move(token));
+    add(TokenKind::kInteger, pos, end - pos).int_value = static_cast<std::int64_t>(value);
     return end;
   }
 
@@ -450,15 +469,17 @@ class Lexer {
           }
       }
     }
-    Token token = make(TokenKind::kString, start, end - start);
-    token.value = std::move(out);
-    tokens_.push_back(std::move(token));
+    add(TokenKind::kString, start, end - start).value = std::move(out);
     return ok_status();
   }
 
   std::string_view source_;
-  std::vector<std::size_t> line_starts_;
-  std::vector<Token> tokens_;
+  std::vector<Token>& tokens_;
+  // Where move_to() is: an offset, its line, where that line starts and the next '\n' after.
+  std::size_t position_ = 0;
+  int line_ = 1;
+  std::size_t line_start_ = 0;
+  std::size_t next_newline_ = std::string_view::npos;
 };
 
 }  // namespace
@@ -484,6 +505,15 @@ std::size_t whitespace_length_at(std::string_view text, std::size_t pos) {
   return 0;
 }
 
-Result<std::vector<Token>> tokenize(std::string_view source) { return Lexer(source).run(); }
+Result<std::vector<Token>> tokenize(std::string_view source) {
+  std::vector<Token> tokens;
+  BATON_TRY(tokenize(source, tokens));
+  return tokens;
+}
+
+Status tokenize(std::string_view source, std::vector<Token>& tokens) {
+  tokens.clear();
+  return Lexer(source, tokens).run();
+}
 
 }  // namespace baton::lang

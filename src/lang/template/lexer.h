@@ -39,6 +39,8 @@ struct Token {
 // comment or raw block, an unexpected character, an unbalanced bracket or a bad literal.
 // The tokens' `text` views point into `source`, which must outlive them.
 Result<std::vector<Token>> tokenize(std::string_view source);
+// The same into `tokens` (replacing what it held), so that a caller can reuse its memory.
+Status tokenize(std::string_view source, std::vector<Token>& tokens);
 
 // Python's str.isspace() for the character that starts at `pos`: its length in bytes, or 0.
 std::size_t whitespace_length_at(std::string_view text, std::size_t pos);

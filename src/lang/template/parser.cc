@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <initializer_list>
-#include <unordered_map>
 #include <utility>
 
 #include "src/lang/template/lexer.h"
@@ -43,10 +42,18 @@ std::string describe(const Token& token) {
 
 class Parser {
  public:
-  explicit Parser(std::vector<Token> tokens) : tokens_(std::move(tokens)) {}
+  // Requires: `tokens` (which the parser takes data values out of) outlives the parser.
+  explicit Parser(std::vector<Token>& tokens) : tokens_(tokens) {}
 
   Result<Body> parse_all() {
-    BATON_ASSIGN_OR_RETURN(Body body, subparse({}));
+    Body body;
+    // Each text, output or tag makes at most one node of the top-level body.
+    body.reserve(static_cast<std::size_t>(
+        std::count_if(tokens_.begin(), tokens_.end(), [](const Token& token) {
+          return token.kind == TokenKind::kData || token.kind == TokenKind::kVariableBegin ||
+                 token.kind == TokenKind::kBlockBegin;
+        })));
+    BATON_TRY(subparse_body(body, {}));
     if (current().kind != TokenKind::kEnd)
       return fail_here("unexpected '" + describe(current()) + "'");
     return body;
@@ -151,14 +158,14 @@ class Parser {
   Result<ExprPtr> checked(ExprPtr expr) {
     int depth = 0;
     for (const ExprPtr& child : expr->children) {
-      if (child) depth = std::max(depth, depths_[child.get()]);
+      if (child) depth = std::max(depth, child->depth);
     }
     if (depth + 1 > kMaxNestingDepth) {
       return invalid_input("expression is nested too deeply (more than " +
                            std::to_string(kMaxNestingDepth) + " levels)")
           .with_span(SourceSpan{"", expr->line, expr->column});
     }
-    depths_[expr.get()] = depth + 1;
+    expr->depth = depth + 1;
     return expr;
   }
 
@@ -172,12 +179,12 @@ class Parser {
    private:
     int& depth_;
   };
-  Status check_recursion() const {
-    if (recursion_ > kMaxNestingDepth) {
-      return fail_here("template is nested too deeply (more than " +
-                       std::to_string(kMaxNestingDepth) + " levels)");
-    }
-    return ok_status();
+  // A plain test rather than a Status, which is not free to build: this runs at every level
+  // of every expression.
+  bool too_deep() const { return recursion_ > kMaxNestingDepth; }
+  Error too_deep_error() const {
+    return fail_here("template is nested too deeply (more than " +
+                     std::to_string(kMaxNestingDepth) + " levels)");
   }
 
   // --- statements -------------------------------------------------------------------------
@@ -190,35 +197,39 @@ class Parser {
 
   Result<Body> subparse(std::initializer_list<std::string_view> end_tags) {
     if (end_tags.size() > 0) end_stack_.emplace_back(end_tags);
-    BATON_ASSIGN_OR_RETURN(Body body, subparse_body(end_tags));
+    Body body;
+    body.reserve(4);  // a block's body is seldom longer: one allocation rather than three
+    BATON_TRY(subparse_body(body, end_tags));
     if (end_tags.size() > 0) end_stack_.pop_back();
     return body;
   }
 
-  Result<Body> subparse_body(std::initializer_list<std::string_view> end_tags) {
-    Body body;
+  // Appends nodes to `body` up to the end of the template or one of `end_tags`.
+  Status subparse_body(Body& body, std::initializer_list<std::string_view> end_tags) {
     while (current().kind != TokenKind::kEnd) {
       const Token& token = current();
       if (token.kind == TokenKind::kData) {
-        Node node;
+        Node& node = body.emplace_back();
         node.kind = NodeKind::kText;
         node.line = token.line;
         node.column = token.column;
-        node.text = token.value;
-        body.push_back(std::move(node));
+        node.text = std::move(tokens_[pos_].value);  // each data token is read once
         advance();
       } else if (token.kind == TokenKind::kVariableBegin) {
         advance();
-        Node node;
+        Node& node = body.emplace_back();
         node.kind = NodeKind::kOutput;
         node.line = current().line;
         node.column = current().column;
-        BATON_ASSIGN_OR_RETURN(node.expr, parse_tuple(true, {}, false));
+        if (ExprPtr chain = parse_attribute_chain()) {
+          node.expr = std::move(chain);
+        } else {
+          BATON_ASSIGN_OR_RETURN(node.expr, parse_tuple(true, {}, false));
+        }
         BATON_TRY(expect(TokenKind::kVariableEnd, "", "end of print statement"));
-        body.push_back(std::move(node));
       } else if (token.kind == TokenKind::kBlockBegin) {
         advance();
-        if (at_end_tag(end_tags)) return body;
+        if (at_end_tag(end_tags)) return ok_status();
         BATON_ASSIGN_OR_RETURN(Node node, parse_statement());
         BATON_TRY(expect_block_end());
         body.push_back(std::move(node));
@@ -226,7 +237,7 @@ class Parser {
         return fail_here("unexpected '" + describe(token) + "'");
       }
     }
-    return body;
+    return ok_status();
   }
 
   // `%}` then the body up to one of `end_tags` (left current).
@@ -245,12 +256,13 @@ class Parser {
 
   Result<Node> parse_statement() {
     DepthGuard guard(recursion_);
-    BATON_TRY(check_recursion());
+    if (too_deep()) return too_deep_error();
     const Token& token = current();
     if (token.kind != TokenKind::kName) return fail_here("tag name expected");
     Node node;
     node.line = token.line;
     node.column = token.column;
+    node.tag = std::make_unique<Tag>();
     std::string_view tag = token.text;
     for (std::string_view unsupported : kUnsupportedTags) {
       if (tag == unsupported) return fail_here("'" + std::string(tag) + "' is not supported");
@@ -287,11 +299,11 @@ class Parser {
       Branch branch;
       BATON_ASSIGN_OR_RETURN(branch.condition, parse_tuple(false, {}, false));
       BATON_ASSIGN_OR_RETURN(branch.body, parse_statements({"elif", "else", "endif"}, false));
-      node.branches.push_back(std::move(branch));
+      node.tag->branches.push_back(std::move(branch));
       std::string_view tag = advance().text;
       if (tag == "elif") continue;
       if (tag == "else") {
-        BATON_ASSIGN_OR_RETURN(node.else_body, parse_statements({"endif"}, true));
+        BATON_ASSIGN_OR_RETURN(node.tag->else_body, parse_statements({"endif"}, true));
       }
       return node;
     }
@@ -300,9 +312,10 @@ class Parser {
   // What for and set assign to: a name or comma-separated targets, where each target may be a
   // parenthesised target list of any depth (`a`, `a, b`, `(a, b), c`, `a, (b, (c, d))`).
   Status parse_targets(Node& node, std::initializer_list<std::string_view> end_names) {
-    BATON_ASSIGN_OR_RETURN(node.target, parse_target_list(node.targets, end_names, false, 0));
-    node.tuple_target = node.target->kind == ExprKind::kTuple;
-    if (node.targets.empty() && !node.tuple_target) {
+    BATON_ASSIGN_OR_RETURN(node.tag->target,
+                           parse_target_list(node.tag->targets, end_names, false, 0));
+    node.tag->tuple_target = node.tag->target->kind == ExprKind::kTuple;
+    if (node.tag->targets.empty() && !node.tag->tuple_target) {
       return fail_here("expected a name to assign to");
     }
     return ok_status();
@@ -314,7 +327,7 @@ class Parser {
                                     std::initializer_list<std::string_view> end_names,
                                     bool explicit_parentheses, int depth) {
     DepthGuard guard(recursion_);
-    BATON_TRY(check_recursion());
+    if (too_deep()) return too_deep_error();
     const Token& start = current();
     std::vector<ExprPtr> items;
     bool is_tuple = false;
@@ -356,12 +369,12 @@ class Parser {
     BATON_TRY(expect(TokenKind::kName, "in", "in"));
     BATON_ASSIGN_OR_RETURN(node.expr, parse_tuple(false, {"recursive"}, false));
     if (skip_name("if")) {
-      BATON_ASSIGN_OR_RETURN(node.condition, parse_expression(true));
+      BATON_ASSIGN_OR_RETURN(node.tag->condition, parse_expression(true));
     }
     if (is_name("recursive")) return fail_here("'recursive' loops are not supported");
-    BATON_ASSIGN_OR_RETURN(node.body, parse_statements({"endfor", "else"}, false));
+    BATON_ASSIGN_OR_RETURN(node.tag->body, parse_statements({"endfor", "else"}, false));
     if (advance().text == "else") {
-      BATON_ASSIGN_OR_RETURN(node.else_body, parse_statements({"endfor"}, true));
+      BATON_ASSIGN_OR_RETURN(node.tag->else_body, parse_statements({"endfor"}, true));
     }
     return node;
   }
@@ -370,9 +383,9 @@ class Parser {
     node.kind = NodeKind::kSet;
     if (current().kind == TokenKind::kName && look().kind == TokenKind::kOperator &&
         look().text == ".") {
-      node.targets.push_back(std::string(advance().text));
+      node.tag->targets.push_back(std::string(advance().text));
       advance();
-      BATON_ASSIGN_OR_RETURN(node.attribute, expect_name());
+      BATON_ASSIGN_OR_RETURN(node.tag->attribute, expect_name());
     } else {
       BATON_TRY(parse_targets(node, {}));
     }
@@ -380,7 +393,7 @@ class Parser {
       BATON_ASSIGN_OR_RETURN(node.expr, parse_tuple(true, {}, false));
       return node;
     }
-    if (!node.attribute.empty() || node.tuple_target) {
+    if (!node.tag->attribute.empty() || node.tag->tuple_target) {
       return fail_here("expected token '=', got '" + describe(current()) + "'");
     }
     node.kind = NodeKind::kSetBlock;
@@ -388,28 +401,28 @@ class Parser {
       BATON_ASSIGN_OR_RETURN(node.expr,
                              parse_filter(make(ExprKind::kBlockInput, current()), false));
     }
-    BATON_ASSIGN_OR_RETURN(node.body, parse_statements({"endset"}, true));
+    BATON_ASSIGN_OR_RETURN(node.tag->body, parse_statements({"endset"}, true));
     return node;
   }
 
   Result<Node> parse_with(Node node) {
     node.kind = NodeKind::kWith;
     while (current().kind != TokenKind::kBlockEnd) {
-      if (!node.targets.empty()) BATON_TRY(expect_op(","));
+      if (!node.tag->targets.empty()) BATON_TRY(expect_op(","));
       BATON_ASSIGN_OR_RETURN(std::string name, expect_name());
-      node.targets.push_back(std::move(name));
+      node.tag->targets.push_back(std::move(name));
       BATON_TRY(expect_op("="));
       BATON_ASSIGN_OR_RETURN(ExprPtr value, parse_expression(true));
-      node.values.push_back(std::move(value));
+      node.tag->values.push_back(std::move(value));
     }
-    BATON_ASSIGN_OR_RETURN(node.body, parse_statements({"endwith"}, true));
+    BATON_ASSIGN_OR_RETURN(node.tag->body, parse_statements({"endwith"}, true));
     return node;
   }
 
   Result<Node> parse_filter_block(Node node) {
     node.kind = NodeKind::kFilterBlock;
     BATON_ASSIGN_OR_RETURN(node.expr, parse_filter(make(ExprKind::kBlockInput, current()), true));
-    BATON_ASSIGN_OR_RETURN(node.body, parse_statements({"endfilter"}, true));
+    BATON_ASSIGN_OR_RETURN(node.tag->body, parse_statements({"endfilter"}, true));
     return node;
   }
 
@@ -417,7 +430,7 @@ class Parser {
     BATON_TRY(expect_op("("));
     bool has_default = false;
     while (!is_op(")")) {
-      if (!node.params.empty()) BATON_TRY(expect_op(","));
+      if (!node.tag->params.empty()) BATON_TRY(expect_op(","));
       BATON_ASSIGN_OR_RETURN(std::string name, expect_name());
       ExprPtr default_value;
       if (skip_op("=")) {
@@ -426,8 +439,8 @@ class Parser {
       } else if (has_default) {
         return fail_here("non-default argument follows default argument");
       }
-      node.params.push_back(std::move(name));
-      node.values.push_back(std::move(default_value));
+      node.tag->params.push_back(std::move(name));
+      node.tag->values.push_back(std::move(default_value));
     }
     return expect_op(")");
   }
@@ -435,10 +448,10 @@ class Parser {
   Result<Node> parse_macro(Node node) {
     node.kind = NodeKind::kMacro;
     BATON_ASSIGN_OR_RETURN(std::string name, expect_name());
-    node.targets.push_back(std::move(name));
+    node.tag->targets.push_back(std::move(name));
     BATON_TRY(parse_signature(node));
-    BATON_ASSIGN_OR_RETURN(node.body, parse_statements({"endmacro"}, true));
-    scan_special_names(node, node.body);
+    BATON_ASSIGN_OR_RETURN(node.tag->body, parse_statements({"endmacro"}, true));
+    scan_special_names(node, node.tag->body);
     return node;
   }
 
@@ -448,8 +461,8 @@ class Parser {
     const Token& at = current();
     BATON_ASSIGN_OR_RETURN(node.expr, parse_expression(true));
     if (node.expr->kind != ExprKind::kCall) return fail_at(at, "expected call");
-    BATON_ASSIGN_OR_RETURN(node.body, parse_statements({"endcall"}, true));
-    scan_special_names(node, node.body);
+    BATON_ASSIGN_OR_RETURN(node.tag->body, parse_statements({"endcall"}, true));
+    scan_special_names(node, node.tag->body);
     return node;
   }
 
@@ -457,27 +470,62 @@ class Parser {
   static void scan_expr(Node& macro, const Expr* expr) {
     if (!expr) return;
     if (expr->kind == ExprKind::kName) {
-      if (expr->name == "caller") macro.uses_caller = true;
-      if (expr->name == "varargs") macro.uses_varargs = true;
-      if (expr->name == "kwargs") macro.uses_kwargs = true;
+      if (expr->name == "caller") macro.tag->uses_caller = true;
+      if (expr->name == "varargs") macro.tag->uses_varargs = true;
+      if (expr->name == "kwargs") macro.tag->uses_kwargs = true;
     }
     for (const ExprPtr& child : expr->children) scan_expr(macro, child.get());
   }
   static void scan_special_names(Node& macro, const Body& body) {
     for (const Node& node : body) {
       scan_expr(macro, node.expr.get());
-      scan_expr(macro, node.condition.get());
-      for (const ExprPtr& value : node.values) scan_expr(macro, value.get());
-      for (const Branch& branch : node.branches) {
+      if (!node.tag) continue;
+      scan_expr(macro, node.tag->condition.get());
+      for (const ExprPtr& value : node.tag->values) scan_expr(macro, value.get());
+      for (const Branch& branch : node.tag->branches) {
         scan_expr(macro, branch.condition.get());
         scan_special_names(macro, branch.body);
       }
-      if (node.kind != NodeKind::kMacro) scan_special_names(macro, node.body);
-      scan_special_names(macro, node.else_body);
+      if (node.kind != NodeKind::kMacro) scan_special_names(macro, node.tag->body);
+      scan_special_names(macro, node.tag->else_body);
     }
   }
 
   // --- expressions ------------------------------------------------------------------------
+
+  // `{{ name.attribute.attribute }}`, by far the most common output, parsed directly into the
+  // tree the descent through every precedence level below would build, at a fraction of its
+  // cost. nullptr (nothing consumed) when the tokens up to `}}` are anything else.
+  ExprPtr parse_attribute_chain() {
+    constexpr std::size_t kMaxAttributes = 8;  // a longer chain takes the general path
+    const Token& first = current();
+    if (first.kind != TokenKind::kName || is_keyword_start(first.text)) return nullptr;
+    std::size_t end = pos_ + 1;
+    std::size_t attributes = 0;
+    while (attributes < kMaxAttributes && tokens_[end].kind == TokenKind::kOperator &&
+           tokens_[end].text == "." && tokens_[end + 1].kind == TokenKind::kName) {
+      end += 2;
+      ++attributes;
+    }
+    if (tokens_[end].kind != TokenKind::kVariableEnd) return nullptr;
+    ExprPtr expr = make(ExprKind::kName, first);
+    expr->name = std::string(advance().text);
+    expr->depth = 1;
+    while (pos_ < end) {
+      advance();  // .
+      ExprPtr get = make_at(ExprKind::kGetattr, *expr);
+      get->name = std::string(advance().text);
+      get->depth = expr->depth + 1;
+      get->children.push_back(std::move(expr));
+      expr = std::move(get);
+    }
+    return expr;
+  }
+  // Names that do not start a plain name expression: constants and `not`.
+  static bool is_keyword_start(std::string_view name) {
+    return name == "true" || name == "True" || name == "false" || name == "False" ||
+           name == "none" || name == "None" || name == "not";
+  }
   bool is_tuple_end(std::initializer_list<std::string_view> extra_end) const {
     const Token& token = current();
     if (token.kind == TokenKind::kVariableEnd || token.kind == TokenKind::kBlockEnd ||
@@ -490,33 +538,29 @@ class Parser {
   Result<ExprPtr> parse_tuple(bool with_condexpr, std::initializer_list<std::string_view> extra_end,
                               bool explicit_parentheses) {
     const Token& start = current();
-    std::vector<ExprPtr> items;
-    bool is_tuple = false;
-    while (true) {
-      if (!items.empty()) BATON_TRY(expect_op(","));
-      if (is_tuple_end(extra_end)) break;
-      BATON_ASSIGN_OR_RETURN(ExprPtr item, parse_expression(with_condexpr));
-      items.push_back(std::move(item));
-      if (is_op(",")) {
-        is_tuple = true;
-      } else {
-        break;
-      }
-    }
-    if (!is_tuple) {
-      if (!items.empty()) return std::move(items[0]);
-      if (!explicit_parentheses) {
-        return fail_here("Expected an expression, got '" + describe(current()) + "'");
-      }
+    // Most expressions are not tuples: the items go into a vector only once a comma is seen.
+    ExprPtr first;
+    if (!is_tuple_end(extra_end)) {
+      BATON_ASSIGN_OR_RETURN(first, parse_expression(with_condexpr));
+      if (!is_op(",")) return first;
+    } else if (!explicit_parentheses) {
+      return fail_here("Expected an expression, got '" + describe(current()) + "'");
     }
     ExprPtr tuple = make(ExprKind::kTuple, start);
-    tuple->children = std::move(items);
+    if (first) {
+      tuple->children.push_back(std::move(first));
+      while (skip_op(",")) {
+        if (is_tuple_end(extra_end)) break;
+        BATON_ASSIGN_OR_RETURN(ExprPtr item, parse_expression(with_condexpr));
+        tuple->children.push_back(std::move(item));
+      }
+    }
     return checked(std::move(tuple));
   }
 
   Result<ExprPtr> parse_expression(bool with_condexpr) {
     DepthGuard guard(recursion_);
-    BATON_TRY(check_recursion());
+    if (too_deep()) return too_deep_error();
     if (!with_condexpr) return parse_or();
     BATON_ASSIGN_OR_RETURN(ExprPtr expr, parse_or());
     while (skip_name("if")) {
@@ -562,7 +606,7 @@ class Parser {
   Result<ExprPtr> parse_not() {
     if (is_name("not")) {
       DepthGuard guard(recursion_);
-      BATON_TRY(check_recursion());
+      if (too_deep()) return too_deep_error();
       ExprPtr node = make(ExprKind::kNot, advance());
       BATON_ASSIGN_OR_RETURN(ExprPtr operand, parse_not());
       node->children.push_back(std::move(operand));
@@ -665,7 +709,7 @@ class Parser {
 
   Result<ExprPtr> parse_unary(bool with_filter) {
     DepthGuard guard(recursion_);
-    BATON_TRY(check_recursion());
+    if (too_deep()) return too_deep_error();
     ExprPtr node;
     if (is_op("-") || is_op("+")) {
       node = make(ExprKind::kUnary, current());
@@ -789,7 +833,7 @@ class Parser {
         ExprPtr index = make(ExprKind::kConst, attr);
         index->constant = Value(attr.int_value);
         advance();
-        depths_[index.get()] = 1;
+        index->depth = 1;
         get->children.push_back(std::move(node));
         get->children.push_back(std::move(index));
         return checked(std::move(get));
@@ -949,21 +993,29 @@ class Parser {
     return checked(std::move(test));
   }
 
-  std::vector<Token> tokens_;
+  std::vector<Token>& tokens_;
   std::size_t pos_ = 0;
   int recursion_ = 0;
-  std::vector<std::vector<std::string_view>> end_stack_;  // the end tags each open block awaits
-  std::vector<std::string_view> tag_stack_;               // the tags being parsed
-  std::unordered_map<const Expr*, int> depths_;
+  // The end tags each open block awaits: views of the braced lists passed down to subparse()
+  // and parse_statements(), which outlive the blocks they are pushed for.
+  std::vector<std::initializer_list<std::string_view>> end_stack_;
+  std::vector<std::string_view> tag_stack_;  // the tags being parsed
 };
 
 }  // namespace
 
-Result<std::unique_ptr<ParsedTemplate>> parse_template(std::string_view source) {
-  auto parsed = std::make_unique<ParsedTemplate>();
+Result<std::shared_ptr<ParsedTemplate>> parse_template(std::string_view source) {
+  auto parsed = std::make_shared<ParsedTemplate>();
   parsed->source = std::string(source);
-  BATON_ASSIGN_OR_RETURN(std::vector<Token> tokens, tokenize(parsed->source));
-  Parser parser(std::move(tokens));
+  // Tokens are needed only while parsing: one buffer per thread, reused, saves an allocation
+  // per template, often of more than a kilobyte (which costs malloc more than a small one).
+  // A buffer that an unusually large template grew is dropped at the next parse. (Nothing
+  // the parser calls parses a template, so the buffer is never in use twice.)
+  constexpr std::size_t kTokensKept = 1024;
+  thread_local std::vector<Token> tokens;
+  if (tokens.capacity() > kTokensKept) tokens = {};
+  BATON_TRY(tokenize(parsed->source, tokens));
+  Parser parser(tokens);
   BATON_ASSIGN_OR_RETURN(parsed->body, parser.parse_all());
   const Node* single = nullptr;
   bool only_text = true;

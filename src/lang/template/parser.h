@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,7 +27,7 @@ struct ParsedTemplate {
 };
 
 // Parses `source` as Jinja2 would. Errors are kInvalidInput with the line and column.
-Result<std::unique_ptr<ParsedTemplate>> parse_template(std::string_view source);
+Result<std::shared_ptr<ParsedTemplate>> parse_template(std::string_view source);
 
 // Fills `parsed.references` from its tree.
 void collect_references(ParsedTemplate& parsed);

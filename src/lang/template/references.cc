@@ -10,9 +10,7 @@ namespace {
 
 class ReferenceCollector {
  public:
-  explicit ReferenceCollector(std::vector<TemplateReference>& out) : out_(out) {
-    scopes_.emplace_back();
-  }
+  explicit ReferenceCollector(std::vector<TemplateReference>& out) : out_(out) {}
 
   void visit_body(const Body& body) {
     for (const Node& node : body) visit_node(node);
@@ -20,12 +18,12 @@ class ReferenceCollector {
 
  private:
   bool is_bound(std::string_view name) const {
-    for (const auto& scope : scopes_) {
-      if (std::find(scope.begin(), scope.end(), name) != scope.end()) return true;
-    }
-    return false;
+    return std::find(bound_.begin(), bound_.end(), name) != bound_.end();
   }
-  void bind(std::string_view name) { scopes_.back().push_back(name); }
+  void bind(std::string_view name) { bound_.push_back(name); }
+  // A scope is the names bound since it was opened; closing it forgets them.
+  std::size_t open_scope() const { return bound_.size(); }
+  void close_scope(std::size_t scope) { bound_.resize(scope); }
 
   void visit_node(const Node& node) {
     switch (node.kind) {
@@ -35,70 +33,84 @@ class ReferenceCollector {
         visit(node.expr.get());
         return;
       case NodeKind::kIf:
-        for (const Branch& branch : node.branches) {
+        for (const Branch& branch : node.tag->branches) {
           visit(branch.condition.get());
           visit_body(branch.body);
         }
-        visit_body(node.else_body);
+        visit_body(node.tag->else_body);
         return;
-      case NodeKind::kFor:
+      case NodeKind::kFor: {
         visit(node.expr.get());
-        scopes_.emplace_back();
-        for (const std::string& target : node.targets) bind(target);
-        visit(node.condition.get());
+        std::size_t scope = open_scope();
+        for (const std::string& target : node.tag->targets) bind(target);
+        visit(node.tag->condition.get());
         bind("loop");
-        visit_body(node.body);
-        scopes_.pop_back();
-        visit_body(node.else_body);
+        visit_body(node.tag->body);
+        close_scope(scope);
+        visit_body(node.tag->else_body);
         return;
+      }
       case NodeKind::kSet:
         visit(node.expr.get());
-        if (!node.attribute.empty()) {
-          record(node.targets[0], {}, node.line, node.column);
+        if (!node.tag->attribute.empty()) {
+          record(node.tag->targets[0], nullptr, 0, node.line, node.column);
           return;
         }
-        for (const std::string& target : node.targets) bind(target);
+        for (const std::string& target : node.tag->targets) bind(target);
         return;
       case NodeKind::kSetBlock:
-      case NodeKind::kFilterBlock:
-        scopes_.emplace_back();
-        visit_body(node.body);
-        scopes_.pop_back();
+      case NodeKind::kFilterBlock: {
+        std::size_t scope = open_scope();
+        visit_body(node.tag->body);
+        close_scope(scope);
         visit(node.expr.get());
-        if (node.kind == NodeKind::kSetBlock) bind(node.targets[0]);
+        if (node.kind == NodeKind::kSetBlock) bind(node.tag->targets[0]);
         return;
-      case NodeKind::kWith:
-        for (const auto& value : node.values) visit(value.get());
-        scopes_.emplace_back();
-        for (const std::string& target : node.targets) bind(target);
-        visit_body(node.body);
-        scopes_.pop_back();
+      }
+      case NodeKind::kWith: {
+        for (const auto& value : node.tag->values) visit(value.get());
+        std::size_t scope = open_scope();
+        for (const std::string& target : node.tag->targets) bind(target);
+        visit_body(node.tag->body);
+        close_scope(scope);
         return;
+      }
       case NodeKind::kMacro:
-      case NodeKind::kCallBlock:
-        if (node.kind == NodeKind::kMacro) bind(node.targets[0]);
+      case NodeKind::kCallBlock: {
+        if (node.kind == NodeKind::kMacro) bind(node.tag->targets[0]);
         if (node.kind == NodeKind::kCallBlock) visit(node.expr.get());
-        scopes_.emplace_back();
+        std::size_t scope = open_scope();
         bind("varargs");
         bind("kwargs");
         bind("caller");
-        for (std::size_t i = 0; i < node.params.size(); ++i) {
-          visit(node.values[i].get());
-          bind(node.params[i]);
+        for (std::size_t i = 0; i < node.tag->params.size(); ++i) {
+          visit(node.tag->values[i].get());
+          bind(node.tag->params[i]);
         }
-        visit_body(node.body);
-        scopes_.pop_back();
+        visit_body(node.tag->body);
+        close_scope(scope);
         return;
+      }
     }
   }
 
-  void record(std::string_view name, std::vector<std::string> rest, int line, int column) {
+  // Records a reference to `name` followed by the `steps` static steps that `chain` starts
+  // with, unless the template binds `name` itself. The chain is walked from its outermost
+  // step, which is the last part of the path.
+  void record(std::string_view name, const Expr* chain, std::size_t steps, int line, int column) {
     if (is_bound(name)) return;
     TemplateReference reference;
-    reference.path.push_back(std::string(name));
-    for (std::string& part : rest) reference.path.push_back(std::move(part));
+    reference.path.resize(1 + steps);
+    reference.path[0] = name;
+    for (std::size_t part = steps; part > 0; --part) {
+      reference.path[part] = chain->kind == ExprKind::kGetattr
+                                 ? chain->name
+                                 : chain->children[1]->constant.as_string();
+      chain = chain->children[0].get();
+    }
     reference.line = line;
     reference.column = column;
+    if (out_.empty()) out_.reserve(4);  // most templates read a few names
     out_.push_back(std::move(reference));
   }
 
@@ -110,16 +122,14 @@ class ReferenceCollector {
 
   // A chain of static attribute steps down to its base: a name gives one reference.
   void visit_chain(const Expr* expr) {
-    std::vector<std::string> rest;
+    std::size_t steps = 0;
     const Expr* base = expr;
     while (is_static_step(*base)) {
-      rest.push_back(base->kind == ExprKind::kGetattr ? base->name
-                                                      : base->children[1]->constant.as_string());
+      ++steps;
       base = base->children[0].get();
     }
-    std::reverse(rest.begin(), rest.end());
     if (base->kind == ExprKind::kName) {
-      record(base->name, std::move(rest), base->line, base->column);
+      record(base->name, expr, steps, base->line, base->column);
     } else {
       visit(base);
     }
@@ -129,7 +139,7 @@ class ReferenceCollector {
     if (!expr) return;
     switch (expr->kind) {
       case ExprKind::kName:
-        record(expr->name, {}, expr->line, expr->column);
+        record(expr->name, nullptr, 0, expr->line, expr->column);
         return;
       case ExprKind::kGetattr:
       case ExprKind::kGetitem:
@@ -152,7 +162,7 @@ class ReferenceCollector {
   }
 
   std::vector<TemplateReference>& out_;
-  std::vector<std::vector<std::string_view>> scopes_;
+  std::vector<std::string_view> bound_;  // names the template binds, innermost scope last
 };
 
 }  // namespace
@@ -161,10 +171,13 @@ void collect_references(ParsedTemplate& parsed) {
   parsed.references.clear();
   ReferenceCollector collector(parsed.references);
   collector.visit_body(parsed.body);
-  std::stable_sort(parsed.references.begin(), parsed.references.end(),
-                   [](const TemplateReference& a, const TemplateReference& b) {
-                     return a.line != b.line ? a.line < b.line : a.column < b.column;
-                   });
+  auto before = [](const TemplateReference& a, const TemplateReference& b) {
+    return a.line != b.line ? a.line < b.line : a.column < b.column;
+  };
+  // Usually already in order; stable_sort would still allocate a buffer.
+  if (!std::is_sorted(parsed.references.begin(), parsed.references.end(), before)) {
+    std::stable_sort(parsed.references.begin(), parsed.references.end(), before);
+  }
 }
 
 }  // namespace baton::lang

@@ -162,12 +162,12 @@ Status Renderer::render_node(const Node& node, std::string& out) {
       BATON_TRY(write(*node.expr, out));
       return check_size(out, node);
     case NodeKind::kIf:
-      for (const Branch& branch : node.branches) {
+      for (const Branch& branch : node.tag->branches) {
         BATON_ASSIGN_OR_RETURN(Value condition, eval(*branch.condition));
         BATON_ASSIGN_OR_RETURN(bool taken, truthy(condition, *branch.condition));
         if (taken) return render_body(branch.body, out);
       }
-      return render_body(node.else_body, out);
+      return render_body(node.tag->else_body, out);
     case NodeKind::kFor:
       return render_for(node, out);
     case NodeKind::kSet:
@@ -176,7 +176,7 @@ Status Renderer::render_node(const Node& node, std::string& out) {
     case NodeKind::kFilterBlock: {
       std::string text;
       push_frame(top_frame());
-      Status status = render_body(node.body, text);
+      Status status = render_body(node.tag->body, text);
       pop_frame();
       BATON_TRY(status);
       Value value(std::move(text));
@@ -189,7 +189,7 @@ Status Renderer::render_node(const Node& node, std::string& out) {
         value = std::move(*filtered);
       }
       if (node.kind == NodeKind::kSetBlock) {
-        bind(node.targets[0], std::move(value));
+        bind(node.tag->targets[0], std::move(value));
         return ok_status();
       }
       if (value.is_undefined()) return error_at(node, value.undefined_message());
@@ -198,21 +198,23 @@ Status Renderer::render_node(const Node& node, std::string& out) {
     }
     case NodeKind::kWith: {
       std::vector<Value> values;
-      values.reserve(node.values.size());
-      for (const auto& expr : node.values) {
+      values.reserve(node.tag->values.size());
+      for (const auto& expr : node.tag->values) {
         BATON_ASSIGN_OR_RETURN(Value value, eval(*expr));
         values.push_back(std::move(value));
       }
       push_frame(top_frame());
-      for (std::size_t i = 0; i < values.size(); ++i) bind(node.targets[i], std::move(values[i]));
-      Status status = render_body(node.body, out);
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        bind(node.tag->targets[i], std::move(values[i]));
+      }
+      Status status = render_body(node.tag->body, out);
       pop_frame();
       return status;
     }
     case NodeKind::kMacro: {
       if (!alive_) alive_ = std::make_shared<bool>(true);
-      bind(node.targets[0],
-           Value(std::make_shared<MacroObject>(*this, alive_, node, node.targets[0], top_frame())));
+      bind(node.tag->targets[0], Value(std::make_shared<MacroObject>(
+                                     *this, alive_, node, node.tag->targets[0], top_frame())));
       return ok_status();
     }
     case NodeKind::kCallBlock: {
@@ -254,15 +256,15 @@ Status Renderer::assign_targets(const Node& node, const Expr& target, Value valu
 
 Status Renderer::render_set(const Node& node) {
   BATON_ASSIGN_OR_RETURN(Value value, eval(*node.expr));
-  if (node.attribute.empty()) return assign_targets(node, *node.target, std::move(value));
-  const Value* target = lookup(node.targets[0]);
+  if (node.tag->attribute.empty()) return assign_targets(node, *node.tag->target, std::move(value));
+  const Value* target = lookup(node.tag->targets[0]);
   if (target == nullptr || target->is_undefined()) {
-    return error_at(node, "'" + node.targets[0] + "' is undefined");
+    return error_at(node, "'" + node.tag->targets[0] + "' is undefined");
   }
   if (!target->is_object()) {
     return error_at(node, "cannot assign attribute on non-namespace object");
   }
-  Status status = target->as_object().set_attribute(node.attribute, std::move(value));
+  Status status = target->as_object().set_attribute(node.tag->attribute, std::move(value));
   if (!status) {
     Error error = std::move(status).error();
     if (!error.span()) error.with_span(SourceSpan{"", node.line, node.column});
@@ -278,18 +280,18 @@ Status Renderer::render_for(const Node& node, std::string& out) {
   if (!iterated) return located(std::move(iterated).error(), *node.expr);
   ValueList items = std::move(*iterated);
   push_frame(top_frame());
-  if (node.condition) {
+  if (node.tag->condition) {
     ValueList kept;
     for (Value& item : items) {
       if (++iterations_ > kMaxLoopIterations) break;
       vars_.resize(frames_.back().begin);
-      Status bound = assign_targets(node, *node.target, item);
+      Status bound = assign_targets(node, *node.tag->target, item);
       if (!bound) {
         pop_frame();
         return bound;
       }
-      Result<Value> condition = eval(*node.condition);
-      Result<bool> keep = condition ? truthy(*condition, *node.condition)
+      Result<Value> condition = eval(*node.tag->condition);
+      Result<bool> keep = condition ? truthy(*condition, *node.tag->condition)
                                     : Result<bool>(std::move(condition).error());
       if (!keep) {
         pop_frame();
@@ -311,14 +313,14 @@ Status Renderer::render_for(const Node& node, std::string& out) {
     }
     vars_.resize(frames_.back().begin);
     loop->set_index(i);
-    status = assign_targets(node, *node.target, looped[i]);
+    status = assign_targets(node, *node.tag->target, looped[i]);
     if (!status) break;
     bind("loop", loop_value);
-    status = render_body(node.body, out);
+    status = render_body(node.tag->body, out);
   }
   pop_frame();
   BATON_TRY(status);
-  if (looped.empty()) return render_body(node.else_body, out);
+  if (looped.empty()) return render_body(node.tag->else_body, out);
   return ok_status();
 }
 
@@ -328,26 +330,26 @@ Result<Value> Renderer::call_macro(const Node& macro, std::string_view name, std
                                    const CallArgs& args, Value caller) {
   auto fail = [&](std::string message) { return error_at(macro, std::move(message)); };
   if (call_depth_ >= kMaxCallDepth) return fail("maximum recursion depth exceeded");
-  std::size_t param_count = macro.params.size();
-  if (args.positional.size() > param_count && !macro.uses_varargs) {
+  std::size_t param_count = macro.tag->params.size();
+  if (args.positional.size() > param_count && !macro.tag->uses_varargs) {
     return fail("macro '" + std::string(name) + "' takes not more than " +
                 std::to_string(param_count) + " argument(s)");
   }
   std::vector<bool> used(args.keyword.size(), false);
   for (std::size_t k = 0; k < args.keyword.size(); ++k) {
     const std::string& key = args.keyword[k].first;
-    auto it = std::find(macro.params.begin(), macro.params.end(), key);
-    if (it != macro.params.end()) {
-      std::size_t index = static_cast<std::size_t>(it - macro.params.begin());
+    auto it = std::find(macro.tag->params.begin(), macro.tag->params.end(), key);
+    if (it != macro.tag->params.end()) {
+      std::size_t index = static_cast<std::size_t>(it - macro.tag->params.begin());
       if (index < args.positional.size()) {
         return fail("macro '" + std::string(name) + "' got multiple values for argument '" + key +
                     "'");
       }
       used[k] = true;
-    } else if (key == "caller" && macro.uses_caller) {
+    } else if (key == "caller" && macro.tag->uses_caller) {
       caller = args.keyword[k].second;
       used[k] = true;
-    } else if (!macro.uses_kwargs) {
+    } else if (!macro.tag->uses_kwargs) {
       return fail("macro '" + std::string(name) + "' takes no keyword argument '" + key + "'");
     }
   }
@@ -360,7 +362,7 @@ Result<Value> Renderer::call_macro(const Node& macro, std::string_view name, std
     return result;
   };
   for (std::size_t i = 0; i < param_count; ++i) {
-    const std::string& param = macro.params[i];
+    const std::string& param = macro.tag->params[i];
     if (i < args.positional.size()) {
       bind(param, args.positional[i]);
       continue;
@@ -371,8 +373,8 @@ Result<Value> Renderer::call_macro(const Node& macro, std::string_view name, std
     }
     if (given) {
       bind(param, *given);
-    } else if (macro.values[i]) {
-      Result<Value> value = eval(*macro.values[i]);
+    } else if (macro.tag->values[i]) {
+      Result<Value> value = eval(*macro.tag->values[i]);
       if (!value) return finish(std::move(value).error());
       bind(param, std::move(*value));
     } else if (param == "caller" && !caller.is_undefined()) {
@@ -381,17 +383,17 @@ Result<Value> Renderer::call_macro(const Node& macro, std::string_view name, std
       bind(param, Value::undefined("parameter '" + param + "' was not provided"));
     }
   }
-  if (macro.uses_caller) {
+  if (macro.tag->uses_caller) {
     bind("caller", caller.is_undefined() ? Value::undefined("No caller defined") : caller);
   }
-  if (macro.uses_kwargs) {
+  if (macro.tag->uses_kwargs) {
     ValueDict kwargs;
     for (std::size_t k = 0; k < args.keyword.size(); ++k) {
       if (!used[k]) kwargs.set(args.keyword[k].first, args.keyword[k].second);
     }
     bind("kwargs", Value(std::move(kwargs)));
   }
-  if (macro.uses_varargs) {
+  if (macro.tag->uses_varargs) {
     ValueList rest;
     for (std::size_t i = param_count; i < args.positional.size(); ++i) {
       rest.push_back(args.positional[i]);
@@ -399,7 +401,7 @@ Result<Value> Renderer::call_macro(const Node& macro, std::string_view name, std
     bind("varargs", Value::tuple(std::move(rest)));
   }
   std::string text;
-  Status status = render_body(macro.body, text);
+  Status status = render_body(macro.tag->body, text);
   if (!status) return finish(std::move(status).error());
   return finish(Value(std::move(text)));
 }

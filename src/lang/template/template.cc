@@ -22,8 +22,8 @@ const Value* Context::find(std::string_view name) const {
 Template::Template(std::shared_ptr<const ParsedTemplate> parsed) : parsed_(std::move(parsed)) {}
 
 Result<Template> Template::parse(std::string_view source) {
-  BATON_ASSIGN_OR_RETURN(std::unique_ptr<ParsedTemplate> parsed, parse_template(source));
-  return Template(std::shared_ptr<const ParsedTemplate>(std::move(parsed)));
+  BATON_ASSIGN_OR_RETURN(std::shared_ptr<const ParsedTemplate> parsed, parse_template(source));
+  return Template(std::move(parsed));
 }
 
 Result<std::string> Template::render(const Context& context) const {
