@@ -65,7 +65,7 @@ void BM_LoadAndCheckWorkflow(benchmark::State& state) {
 }
 BENCHMARK(BM_LoadAndCheckWorkflow)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMillisecond);
 
-// The YAML part of the above alone: yaml-cpp's parser and the tree the checker reads. What
+// The YAML part of the above alone: libyaml's parser and the tree the checker reads. What
 // load_workflow() takes beyond this is the checker's own.
 void BM_ParseYaml(benchmark::State& state) {
   const std::string text = generated_workflow(static_cast<int>(state.range(0)));

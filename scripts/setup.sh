@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   g++ cmake ninja-build ccache pkg-config git
-  libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libcli11-dev
+  libyaml-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libcli11-dev
   libcurl4-openssl-dev libssl-dev libsqlite3-dev libcpp-httplib-dev libvalijson-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jinja2 json-schema-test-suite python3-jsonschema

@@ -17,7 +17,7 @@ report() {  # report RULE MATCHES
 }
 
 report "public headers may include only <std> and baton/" \
-  "$(grep -rnE '#include *[<"](curl/|sqlite3\.h|libpq-fe\.h|nlohmann/|yaml-cpp/|httplib\.h|openssl/|fmt/|CLI/|src/)' include/baton || true)"
+  "$(grep -rnE '#include *[<"](curl/|sqlite3\.h|libpq-fe\.h|nlohmann/|yaml-cpp/|yaml\.h|httplib\.h|openssl/|fmt/|CLI/|src/)' include/baton || true)"
 report "src/base may include only baton/ and base/" \
   "$(grep -rnE '#include *"src/' src/base | grep -vE '"src/base/' || true)"
 report "src/contracts may include only baton/, base/ and contracts/" \
@@ -25,6 +25,6 @@ report "src/contracts may include only baton/, base/ and contracts/" \
 report "src/lang may include only baton/, base/, contracts/ and lang/" \
   "$(grep -rnE '#include *"src/' src/lang | grep -vE '"src/(base|contracts|lang)/' || true)"
 report "heavy third-party headers belong in .cc files" \
-  "$(grep -rnE '#include *<(nlohmann/|yaml-cpp/|curl/|sqlite3\.h|libpq-fe\.h|httplib\.h|openssl/)' --include='*.h' src || true)"
+  "$(grep -rnE '#include *<(nlohmann/|yaml-cpp/|yaml\.h|curl/|sqlite3\.h|libpq-fe\.h|httplib\.h|openssl/)' --include='*.h' src || true)"
 
 exit $failed

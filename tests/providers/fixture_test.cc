@@ -62,7 +62,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadFixture{"", "f.yaml:1:1: expected a mapping with a 'responses' list"},
         BadFixture{"- reply: x\n", "f.yaml:1:1: expected a mapping with a 'responses' list"},
-        BadFixture{"responses: [\n", "f.yaml:2:1: invalid YAML: end of sequence flow not found"},
+        BadFixture{"responses: [\n",
+                   "f.yaml:2:1: invalid YAML: did not find expected node content at the end of the "
+                   "file"},
         BadFixture{"respones:\n  - reply: x\n",
                    "f.yaml:1:1: unknown key 'respones' at the top of a fixture file; expected "
                    "responses; did you mean 'responses'?"},
