@@ -186,11 +186,16 @@ struct Engine::State {
         BATON_TRY(check_budget(workflow, *candidate));
         BATON_ASSIGN_OR_RETURN(providers::ModelProvider * provider, provider_for(*candidate));
         (void)provider;
-        if (fixture || replay || candidate->provider != lang::Provider::kOpenAi) continue;
-        Result<providers::OpenAiEndpoint> endpoint =
-            providers::resolve_openai_endpoint(*candidate, environment);
-        if (!endpoint) {
+        if (fixture || replay) continue;
+        // A missing key is found now, before anything runs, rather than at the step's call.
+        const auto refused = [&step](auto endpoint) -> Status {
+          if (endpoint) return ok_status();
           return std::move(endpoint).error().with_context("step '" + step.id + "'");
+        };
+        if (candidate->provider == lang::Provider::kOpenAi) {
+          BATON_TRY(refused(providers::resolve_openai_endpoint(*candidate, environment)));
+        } else if (candidate->provider == lang::Provider::kAnthropic) {
+          BATON_TRY(refused(providers::resolve_anthropic_endpoint(*candidate, environment)));
         }
       }
     }
