@@ -66,10 +66,13 @@ TEST_F(RerunTest, SendsOnlyTheStepAndWhatReadsIt) {
   ASSERT_EQ(server_.request_count(), 2u);
   EXPECT_EQ(sent.count("redraft from 1. intro, shorter"), 1u);
   EXPECT_EQ(sent.count("polish fake reply to: redraft from 1. intro, shorter"), 1u);
+  // The changed step went to the other model; what reads it to the workflow's.
   for (const fake::RecordedRequest& request : server_.requests()) {
     json body = json::parse(request.body, nullptr, false);
-    bool redraft = body.dump().find("redraft") != std::string::npos;
-    EXPECT_EQ(body.value("model", ""), redraft ? "gpt-smart" : "gpt-test") << request.body;
+    ASSERT_TRUE(body.is_object()) << request.body;
+    std::string last = body.at("messages").back().value("content", "");
+    EXPECT_EQ(body.value("model", ""), last.starts_with("redraft") ? "gpt-smart" : "gpt-test")
+        << request.body;
   }
 
   json summary = summary_line(rerun.out);
@@ -94,17 +97,14 @@ TEST_F(RerunTest, SendsOnlyTheStepAndWhatReadsIt) {
     EXPECT_FALSE(step->contains("reused_from")) << rerun_step;
     EXPECT_EQ(step->at("attempts").size(), 1u) << rerun_step;
   }
-  // It costs only what it re-ran: its tokens are the two calls', not the parent's four.
-  json parent_detail = show(parent);
-  std::int64_t parent_tokens = parent_detail.at("usage").at("input_tokens");
-  std::int64_t rerun_tokens = detail.at("usage").at("input_tokens");
+  // It costs only what it re-ran: its tokens are those of the two calls it made.
   std::int64_t resent = 0;
   for (const char* id : {"draft", "polish"}) {
     resent +=
         step_of(detail, id)->at("attempts")[0].at("usage").at("input_tokens").get<std::int64_t>();
   }
-  EXPECT_EQ(rerun_tokens, resent);
-  EXPECT_LT(rerun_tokens, parent_tokens);
+  EXPECT_GT(resent, 0);
+  EXPECT_EQ(detail.at("usage").at("input_tokens").get<std::int64_t>(), resent);
 
   Outcome listed = baton({"runs", "--db", db()});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
