@@ -55,7 +55,8 @@ struct EngineOptions {
 // One event of a run, as journaled. `data_json` is a JSON object whose fields depend on `type`:
 // run_started, run_resumed, step_started, step_succeeded, step_failed, step_skipped,
 // step_waiting, attempt_failed, attempt_rejected, attempt_cached, step_decided, run_waiting,
-// run_succeeded, run_failed, run_cancelled, cancel_requested, budget_set.
+// run_succeeded, run_failed, run_cancelled, cancel_requested, budget_set, step_reused (a result
+// a rerun copied), workflow_changed.
 struct Event {
   std::string run_id;
   std::int64_t seq = 0;
@@ -87,6 +88,9 @@ struct RunSummary {
   std::vector<std::string> waiting;      // the steps waiting for a human ("step" or "step[item]")
   std::vector<std::string> over_budget;  // the steps waiting for a larger budget (set_budget)
   bool active = false;                   // a live process is executing it now
+  // A run made by rerun(): the run it came from and the step it ran again from; "" otherwise.
+  std::string parent_run;
+  std::string rerun_from;
 };
 
 struct AttemptInfo {
@@ -118,6 +122,8 @@ struct StepInfo {
   std::int64_t started_ms = 0;
   std::int64_t ended_ms = 0;
   std::vector<AttemptInfo> attempts;
+  std::string reused_from;  // the run whose result a rerun copied, "" when computed in this run
+  std::string fingerprint;  // of the step's definition that computed it ("" in older journals)
 };
 
 struct RunDetail {
@@ -125,6 +131,24 @@ struct RunDetail {
   std::string inputs_json;
   std::string workflow_hash;
   std::vector<StepInfo> steps;  // in the workflow's order, for_each items after their step
+};
+
+// What rerun() changes: the step to run again from (it and every step that reads it, directly
+// or not, run; every other result of the run is reused), and what to change at that step.
+struct RerunOptions {
+  std::string from_step;
+  std::string prompt_file;  // its text replaces the step's `prompt`; "" keeps it
+  std::string model;        // a model name from the workflow's `models`; "" keeps the step's
+};
+
+// How a run's workflow file differs from the workflow the run follows (workflow_changes()).
+struct WorkflowChanges {
+  bool changed = false;                    // the file's text differs
+  std::vector<std::string> changed_steps;  // whose definition changed, or that are new
+  std::vector<std::string> removed_steps;  // no longer in the file
+  std::vector<std::string>
+      rerun;  // finished steps that run again: changed, or reading one that runs again
+  std::vector<std::string> reused;  // finished steps that are kept
 };
 
 // A run's budget, replacing its workflow's `budget:` field by field (what is unset is kept).
@@ -217,6 +241,21 @@ class Engine {
   // waits (on_failure: ask) needs an approval with a value, the answer to use, which must pass
   // the step's schema and pattern: kInvalidInput says why when it does not.
   Status decide(std::string_view run_id, std::string_view step, const Decision& decision);
+
+  // A new run of a run's workflow and inputs that reuses every result not downstream of
+  // `options.from_step` (copied into its journal, not requested again) and runs that step, with
+  // the changed prompt or model, and everything that reads it. Records where it came from.
+  // kNotFound for an unknown run; kInvalidInput for an unknown step or model, a prompt file that
+  // cannot be read or does not parse, or a change the step cannot take (not a prompt step).
+  Result<std::string> rerun(std::string_view run_id, const RerunOptions& options);
+  // How the run's workflow file differs now from the workflow the run follows (by step
+  // fingerprints). Not changed when the file is the same or can no longer be read. kInvalidInput
+  // when the changed file does not load.
+  Result<WorkflowChanges> workflow_changes(std::string_view run_id);
+  // Makes a run that has not ended follow its workflow file as it is now: its next run() keeps
+  // the finished steps whose definition is unchanged and runs the others again. Journaled as a
+  // workflow_changed event. Returns what changed.
+  Result<WorkflowChanges> adopt_workflow_file(std::string_view run_id);
 
   // Accept a full id or a unique prefix of one.
   Result<RunSummary> summary(std::string_view run_id);

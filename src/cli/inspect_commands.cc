@@ -62,6 +62,10 @@ ordered_json summary_json(const RunSummary& run) {
   if (!run.fixture.empty()) json["fixture"] = run.fixture;
   if (!run.cassette.empty()) json["cassette"] = run.cassette;
   if (!run.waiting.empty()) json["waiting"] = run.waiting;
+  if (!run.parent_run.empty()) {
+    json["rerun_of"] = run.parent_run;
+    json["rerun_from"] = run.rerun_from;
+  }
   return json;
 }
 
@@ -96,6 +100,8 @@ ordered_json step_json(const StepInfo& step) {
   json["status"] = step.status;
   json["result"] = parse_or_text(step.result_json);
   if (!step.error.empty()) json["error"] = step.error;
+  if (!step.reused_from.empty()) json["reused_from"] = step.reused_from;
+  if (!step.fingerprint.empty()) json["fingerprint"] = step.fingerprint;
   json["started_ms"] = step.started_ms;
   json["ended_ms"] = step.ended_ms;
   json["attempts"] = attempts;
@@ -139,14 +145,18 @@ int list_runs(const InspectOptions& options) {
     return kExitOk;
   }
   for (const RunSummary& run : *runs) {
-    fmt::print("{}  {:<10} {}  {}  ({})\n", run.id, run_status_name(run.status),
-               local_time(run.created_ms), run.workflow, run.file);
+    fmt::print("{}  {:<10} {}  {}  ({}){}\n", run.id, run_status_name(run.status),
+               local_time(run.created_ms), run.workflow, run.file,
+               run.parent_run.empty()
+                   ? ""
+                   : fmt::format("  rerun of {} from {}", run.parent_run, run.rerun_from));
   }
   return kExitOk;
 }
 
 void print_step_detail(const StepInfo& step) {
-  fmt::print("step {}: {}{}\n", label(step), step.status,
+  fmt::print("step {}: {}{}{}\n", label(step), step.status,
+             step.reused_from.empty() ? "" : " (reused from run " + step.reused_from + ")",
              step.error.empty() ? "" : "\n  error: " + step.error);
   if (!step.result_json.empty()) fmt::print("  result: {}\n", indented_json(step.result_json, 2));
   for (const AttemptInfo& attempt : step.attempts) {
@@ -204,10 +214,17 @@ int show_run(const InspectOptions& options) {
              run_status_name(run.status), local_time(run.created_ms), run.usage.input_tokens,
              run.usage.output_tokens,
              run.cost_usd > 0 ? fmt::format("   ${:.4f}", run.cost_usd) : "");
+  if (!run.parent_run.empty())
+    fmt::print("rerun of run {} from step {}\n", run.parent_run, run.rerun_from);
   if (!run.error.empty()) fmt::print("error: {}\n", run.error);
   fmt::print("inputs: {}\n", detail->inputs_json);
   if (run.status == RunStatus::kSucceeded) fmt::print("outputs: {}\n", run.outputs_json);
   for (const StepInfo* step : chosen) {
+    if (!step->reused_from.empty()) {
+      fmt::print("  {:<28} {:<10} {:>7}  reused from run {}\n", label(*step), step->status, "",
+                 step->reused_from);
+      continue;
+    }
     fmt::print("  {:<28} {:<10} {:>7}  {} attempt(s){}\n", label(*step), step->status,
                duration(step->started_ms, step->ended_ms), step->attempts.size(),
                step->error.empty() ? "" : "  " + step->error);

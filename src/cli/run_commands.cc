@@ -56,6 +56,15 @@ struct ResumeOptions {
   BudgetOptions budget;
   std::string run;
   bool json = false;
+  bool strict = false;  // refuse when the workflow file changed
+};
+
+struct RerunCommandOptions {
+  SessionOptions session;
+  BudgetOptions budget;
+  std::string run;
+  RerunOptions rerun;
+  bool json = false;
 };
 
 // The engine a Ctrl-C should stop: the first one cancels the run cleanly, a second one kills.
@@ -164,15 +173,63 @@ int cancel_run(const ResumeOptions& options) {
   return kExitOk;
 }
 
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text.empty() ? "none" : text;
+}
+
+// When the run's workflow file changed since it started: refuses under --strict, else makes the
+// run follow the file and says which finished steps are kept and which run again.
+Status follow_workflow_file(Engine& engine, const RunSummary& run, const ResumeOptions& options) {
+  if (run.status == RunStatus::kSucceeded || run.status == RunStatus::kCancelled || run.active)
+    return ok_status();
+  BATON_ASSIGN_OR_RETURN(WorkflowChanges changes, engine.workflow_changes(run.id));
+  if (!changes.changed) return ok_status();
+  if (options.strict) {
+    return invalid_input("the workflow file " + run.file + " changed since run " + run.id +
+                         " started (changed steps: " + joined(changes.changed_steps) +
+                         "); resume without --strict to run them again");
+  }
+  BATON_ASSIGN_OR_RETURN(changes, engine.adopt_workflow_file(run.id));
+  if (!changes.changed || LiveView::choose(options.json) == LiveView::Mode::kJson)
+    return ok_status();
+  fmt::print("the workflow file {} changed: steps changed: {}\n", run.file,
+             joined(changes.changed_steps));
+  if (!changes.removed_steps.empty()) fmt::print("  removed: {}\n", joined(changes.removed_steps));
+  fmt::print("  reused: {}\n  run again: {}\n", joined(changes.reused), joined(changes.rerun));
+  return ok_status();
+}
+
 int resume_run(const ResumeOptions& options) {
   auto engine = open_engine(options.session);
   if (!engine) return report(engine.error());
   Result<RunSummary> found = (*engine)->summary(options.run);
   if (!found) return report(found.error());
+  if (Status followed = follow_workflow_file(**engine, *found, options); !followed) {
+    return report(followed.error());
+  }
   if (Status budget = apply_budget(**engine, found->id, options.budget); !budget) {
     return report(budget.error());
   }
   return execute_run(**engine, found->id, options.json);
+}
+
+int rerun(const RerunCommandOptions& options) {
+  auto engine = open_engine(options.session);
+  if (!engine) return report(engine.error());
+  Result<std::string> run = (*engine)->rerun(options.run, options.rerun);
+  if (!run) return report(run.error());
+  if (Status budget = apply_budget(**engine, *run, options.budget); !budget) {
+    return report(budget.error());
+  }
+  if (LiveView::choose(options.json) != LiveView::Mode::kJson) {
+    Result<RunSummary> summary = (*engine)->summary(*run);
+    if (!summary) return report(summary.error());
+    fmt::print("run {}: a rerun of run {} from step {}\n", *run, summary->parent_run,
+               summary->rerun_from);
+  }
+  return execute_run(**engine, *run, options.json);
 }
 
 }  // namespace
@@ -240,9 +297,36 @@ void add_run_commands(CLI::App& app, std::vector<Command>& commands) {
       ->check(CLI::IsMember({"process", "full"}));
   resume->add_option("--fixture", resume_options->session.fixture,
                      "Answer from this fixture (default: the one the run was started with)");
+  resume->add_flag("--strict", resume_options->strict,
+                   "Refuse (exit 2) when the workflow file changed since the run started");
   add_cassette_options(*resume, resume_options->session);
   add_db_option(*resume, resume_options->session);
   commands.push_back({resume, [resume_options] { return resume_run(*resume_options); }});
+
+  auto rerun_options = std::make_shared<RerunCommandOptions>();
+  CLI::App* rerun_command = app.add_subcommand(
+      "rerun",
+      "A new run of a run's workflow and inputs from a step: earlier results are reused, the "
+      "step (with a changed prompt or model) and what reads it run again");
+  rerun_command->add_option("run", rerun_options->run, "The run id (or a unique start of it)")
+      ->required();
+  rerun_command->add_option("--from", rerun_options->rerun.from_step, "The step to run again from")
+      ->required();
+  rerun_command->add_option("--prompt-file", rerun_options->rerun.prompt_file,
+                            "A file whose text replaces the step's prompt template");
+  rerun_command->add_option("--model", rerun_options->rerun.model,
+                            "A model of the workflow's `models` for the step");
+  rerun_command->add_flag("--json", rerun_options->json, "One JSON object per event on stdout");
+  add_budget_options(*rerun_command, rerun_options->budget, ", replacing the workflow's budget");
+  rerun_command
+      ->add_option("--concurrency", rerun_options->session.concurrency,
+                   "Model calls and commands in flight at once (default 64)")
+      ->check(CLI::Range(1, 100000));
+  rerun_command->add_option("--fixture", rerun_options->session.fixture,
+                            "Answer from this fixture (default: the one the run was started with)");
+  add_cassette_options(*rerun_command, rerun_options->session);
+  add_db_option(*rerun_command, rerun_options->session);
+  commands.push_back({rerun_command, [rerun_options] { return rerun(*rerun_options); }});
 
   auto cancel_options = std::make_shared<ResumeOptions>();
   CLI::App* cancel =

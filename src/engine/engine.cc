@@ -14,6 +14,7 @@
 #include "src/engine/budget_event.h"
 #include "src/engine/clock.h"
 #include "src/engine/estimate.h"
+#include "src/engine/evolution.h"
 #include "src/engine/executor.h"
 #include "src/engine/inputs.h"
 #include "src/engine/price_table.h"
@@ -236,34 +237,60 @@ struct Engine::State {
   // The workflow last loaded, kept so that run() right after start_run() (or show after run)
   // does not load the same text again: loading is most of the cost of a short run of a large
   // workflow. A workflow depends only on its source and file name.
+  // A workflow depends only on its source, file name and the run's step overrides.
   struct LoadedWorkflow {
     std::string file;
     std::string source;
+    std::string overrides_json;
     std::shared_ptr<const lang::Workflow> workflow;
   };
   LoadedWorkflow last_loaded;
 
-  void remember(const std::string& file, const std::string& source,
-                std::shared_ptr<const lang::Workflow> workflow) {
-    last_loaded.file = file;
-    last_loaded.source = source;
+  void remember(const store::RunRecord& run, std::shared_ptr<const lang::Workflow> workflow) {
+    last_loaded.file = run.workflow_file;
+    last_loaded.source = run.workflow_source;
+    last_loaded.overrides_json = run.overrides_json;
     last_loaded.workflow = std::move(workflow);
   }
 
   Result<std::shared_ptr<const lang::Workflow>> workflow_of(const store::RunRecord& run) {
     if (last_loaded.workflow && last_loaded.file == run.workflow_file &&
-        last_loaded.source == run.workflow_source) {
+        last_loaded.source == run.workflow_source &&
+        last_loaded.overrides_json == run.overrides_json) {
       return last_loaded.workflow;
     }
-    lang::LoadResult loaded = lang::load_workflow(run.workflow_source, run.workflow_file);
+    BATON_ASSIGN_OR_RETURN(std::vector<lang::StepOverride> overrides,
+                           engine::overrides_from_json(run.overrides_json));
+    lang::LoadResult loaded =
+        lang::load_workflow(run.workflow_source, run.workflow_file, overrides);
     if (!loaded.ok()) {
       return Error(ErrorCode::kDataLoss,
                    "the workflow recorded with run " + run.id + " no longer loads: " +
                        lang::format_diagnostics(loaded.diagnostics, run.workflow_source));
     }
     BATON_ASSIGN_OR_RETURN(auto workflow, priced(std::move(*loaded.workflow)));
-    remember(run.workflow_file, run.workflow_source, workflow);
+    remember(run, workflow);
     return workflow;
+  }
+
+  // The run's workflow file as it is now, with the run's overrides; nullptr when the file is
+  // unchanged or can no longer be read.
+  Result<std::shared_ptr<const lang::Workflow>> changed_file_of(const store::RunRecord& run,
+                                                                std::string& source) {
+    Result<std::string> text = lang::read_workflow_file(run.workflow_file);
+    if (!text || engine::content_hash(*text) == run.workflow_hash) {
+      return std::shared_ptr<const lang::Workflow>();
+    }
+    BATON_ASSIGN_OR_RETURN(std::vector<lang::StepOverride> overrides,
+                           engine::overrides_from_json(run.overrides_json));
+    lang::LoadResult loaded = lang::load_workflow(*text, run.workflow_file, overrides);
+    if (!loaded.ok()) {
+      return invalid_input("the workflow file changed since run " + run.id +
+                           " started and no longer loads:\n" +
+                           lang::format_diagnostics(loaded.diagnostics, *text));
+    }
+    source = std::move(*text);
+    return priced(std::move(*loaded.workflow));
   }
 
   // The steps waiting for a human, and those waiting for a larger budget.
@@ -372,7 +399,7 @@ Result<std::string> Engine::start_run(
   }
   BATON_TRY(state_->journal->create_run(run));
   BATON_TRY(state_->journal->commit());
-  state_->remember(run.workflow_file, run.workflow_source, std::move(shared));
+  state_->remember(run, std::move(shared));
   return run.id;
 }
 
@@ -566,6 +593,166 @@ Status Engine::decide(std::string_view run_id, std::string_view step, const Deci
                     ",\"reason\":" + engine::json_string(decision.reason) + "}";
   BATON_TRY(state.journal->append_event(run.id, event));
   return state.journal->commit();
+}
+
+Result<std::string> Engine::rerun(std::string_view run_id, const RerunOptions& options) {
+  State& state = *state_;
+  BATON_ASSIGN_OR_RETURN(store::RunRecord parent, state.find(run_id));
+  BATON_ASSIGN_OR_RETURN(auto before, state.workflow_of(parent));
+  if (before->find_step(options.from_step) == nullptr) {
+    std::vector<std::string> ids;
+    for (const lang::Step& step : before->steps) ids.push_back(step.id);
+    return invalid_input("run " + parent.id + " has no step '" + options.from_step + "'" +
+                         lang::did_you_mean(options.from_step, ids));
+  }
+  lang::StepOverride change;
+  change.step = options.from_step;
+  if (!options.prompt_file.empty()) {
+    Result<std::string> text = lang::read_workflow_file(options.prompt_file);
+    if (!text) {
+      return invalid_input("cannot read the prompt file: " + text.error().message());
+    }
+    Result<lang::Template> parsed = lang::Template::parse(*text);
+    if (!parsed) {
+      const Error& error = parsed.error();
+      std::string where = options.prompt_file;
+      if (error.span()) {
+        where +=
+            ":" + std::to_string(error.span()->line) + ":" + std::to_string(error.span()->column);
+      }
+      return invalid_input(where + ": " + error.message());
+    }
+    change.prompt = std::move(*text);
+  }
+  if (!options.model.empty()) {
+    if (before->find_model(options.model) == nullptr) {
+      std::vector<std::string> names;
+      for (const lang::Model& model : before->models) names.push_back(model.name);
+      return invalid_input("workflow '" + before->name + "' has no model '" + options.model + "'" +
+                           lang::did_you_mean(options.model, names));
+    }
+    change.model = options.model;
+  }
+
+  store::RunRecord run;
+  run.id = engine::new_run_id();
+  run.workflow_name = parent.workflow_name;
+  run.workflow_file = parent.workflow_file;
+  run.workflow_source = parent.workflow_source;
+  run.workflow_hash = parent.workflow_hash;
+  run.inputs_json = parent.inputs_json;
+  run.parent_run = parent.id;
+  run.rerun_from = options.from_step;
+  BATON_ASSIGN_OR_RETURN(std::vector<lang::StepOverride> overrides,
+                         engine::overrides_from_json(parent.overrides_json));
+  if (change.prompt || change.model) overrides = engine::merge_override(overrides, change);
+  run.overrides_json = engine::overrides_to_json(overrides);
+  // Checked whole, as a workflow file is: the new prompt may read what the old one did not.
+  lang::LoadResult loaded = lang::load_workflow(run.workflow_source, run.workflow_file, overrides);
+  if (!loaded.ok()) {
+    return invalid_input("the changed step '" + options.from_step + "' does not check:\n" +
+                         lang::format_diagnostics(loaded.diagnostics, run.workflow_source));
+  }
+  BATON_ASSIGN_OR_RETURN(auto workflow, state.priced(std::move(*loaded.workflow)));
+  state.remember(run, workflow);
+  BATON_TRY(state.check_models(*workflow));
+  BATON_TRY(state.check_handlers(*workflow));
+
+  run.status = store::RunStatus::kRunning;
+  run.created_ms = run.updated_ms = now_ms();
+  // It answers as its parent did (the same fixture or cassette) unless told otherwise.
+  if (!state.options.fixture_path.empty()) {
+    run.fixture = std::filesystem::absolute(state.options.fixture_path).lexically_normal();
+  } else if (!state.options.replay_path.empty()) {
+    run.fixture = std::string(kReplayPrefix) +
+                  std::filesystem::absolute(state.options.replay_path).lexically_normal().string();
+  } else {
+    run.fixture = parent.fixture;
+  }
+  BATON_TRY(state.journal->create_run(run));
+
+  const std::vector<bool> downstream =
+      engine::downstream_of(*workflow, workflow->step_index.at(options.from_step));
+  BATON_ASSIGN_OR_RETURN(auto records, state.journal->steps(parent.id));
+  for (store::StepRecord& record : records) {
+    auto index = workflow->step_index.find(record.step_id);
+    if (index == workflow->step_index.end() || downstream[index->second]) continue;
+    if (record.status != store::StepStatus::kSucceeded &&
+        record.status != store::StepStatus::kSkipped)
+      continue;
+    record.fingerprint = engine::fingerprint_of(record, *before);
+    record.reused_from = parent.id;
+    record.attempts = 0;
+    BATON_TRY(state.journal->put_step(run.id, record));
+    store::EventRecord event;
+    event.time_ms = run.created_ms;
+    event.type = "step_reused";
+    event.step_id = record.step_id;
+    event.item = record.item;
+    event.data_json = "{\"from_run\":" + engine::json_string(parent.id) + "}";
+    BATON_TRY(state.journal->append_event(run.id, event));
+  }
+  BATON_TRY(state.journal->commit());
+  return run.id;
+}
+
+Result<WorkflowChanges> Engine::workflow_changes(std::string_view run_id) {
+  State& state = *state_;
+  BATON_ASSIGN_OR_RETURN(store::RunRecord run, state.find(run_id));
+  std::string source;
+  BATON_ASSIGN_OR_RETURN(auto now, state.changed_file_of(run, source));
+  if (!now) return WorkflowChanges{};
+  BATON_ASSIGN_OR_RETURN(auto then, state.workflow_of(run));
+  BATON_ASSIGN_OR_RETURN(auto records, state.journal->steps(run.id));
+  return engine::compare_workflows(*then, *now, records);
+}
+
+Result<WorkflowChanges> Engine::adopt_workflow_file(std::string_view run_id) {
+  State& state = *state_;
+  BATON_ASSIGN_OR_RETURN(store::RunRecord run, state.find(run_id));
+  if (run.status == store::RunStatus::kSucceeded || run.status == store::RunStatus::kCancelled) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "run " + run.id + " has " + std::string(store::run_status_name(run.status)) +
+                     ": its workflow can no longer change");
+  }
+  if (engine::is_executing(run)) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "run " + run.id + " is being executed by process " + run.owner);
+  }
+  std::string source;
+  BATON_ASSIGN_OR_RETURN(auto now, state.changed_file_of(run, source));
+  if (!now) return WorkflowChanges{};
+  BATON_ASSIGN_OR_RETURN(auto then, state.workflow_of(run));
+  BATON_ASSIGN_OR_RETURN(auto records, state.journal->steps(run.id));
+  WorkflowChanges changes = engine::compare_workflows(*then, *now, records);
+  // Records from before fingerprints were kept get the one they were computed under, so that
+  // the executor can tell them apart from the new definitions.
+  for (store::StepRecord& record : records) {
+    if (!record.fingerprint.empty()) continue;
+    record.fingerprint = engine::fingerprint_of(record, *then);
+    BATON_TRY(state.journal->put_step(run.id, record));
+  }
+  run.workflow_name = now->name;
+  run.workflow_source = std::move(source);
+  run.workflow_hash = engine::content_hash(run.workflow_source);
+  BATON_TRY(state.journal->set_run_workflow(run));
+  auto json_list = [](const std::vector<std::string>& names) {
+    std::string list;
+    for (const std::string& name : names) {
+      list += (list.empty() ? "" : ",") + engine::json_string(name);
+    }
+    return "[" + list + "]";
+  };
+  store::EventRecord event;
+  event.time_ms = now_ms();
+  event.type = "workflow_changed";
+  event.data_json = "{\"hash\":" + engine::json_string(run.workflow_hash) +
+                    ",\"changed\":" + json_list(changes.changed_steps) +
+                    ",\"rerun\":" + json_list(changes.rerun) + "}";
+  BATON_TRY(state.journal->append_event(run.id, event));
+  BATON_TRY(state.journal->commit());
+  state.remember(run, now);
+  return changes;
 }
 
 Result<RunSummary> Engine::summary(std::string_view run_id) {

@@ -134,10 +134,23 @@ Status RunExecutor::restore() {
   restore_prompt_progress(attempts);
 
   BATON_ASSIGN_OR_RETURN(std::vector<store::StepRecord> records, services_.journal->steps(run_.id));
-  if (!attempts_made_.empty() || !records.empty()) resumed_ = true;
+  // A rerun starts with the results it reused: it has not run before for that.
+  auto computed_here = [](const store::StepRecord& record) { return record.reused_from.empty(); };
+  if (!attempts_made_.empty() || std::any_of(records.begin(), records.end(), computed_here))
+    resumed_ = true;
+  const std::int64_t restored_ms = now_ms();
+  std::vector<bool> stale(count, false);
   for (store::StepRecord& record : records) {
     auto index = workflow_->step_index.find(record.step_id);
     if (index == workflow_->step_index.end()) continue;
+    if (!record.fingerprint.empty() &&
+        record.fingerprint != workflow_->steps[index->second].fingerprint) {
+      // Computed by another definition of the step (the workflow file changed): it runs again
+      // from the start, and a decision made before now answered another question.
+      failed_before_[{record.step_id, record.item}] = restored_ms;
+      stale[index->second] = true;
+      continue;
+    }
     if (record.status == StepStatus::kFailed || record.status == StepStatus::kCancelled)
       failed_before_[{record.step_id, record.item}] = record.ended_ms;
     // A step paused at the budget tries its call again; one that asked the conductor waits on.
@@ -164,6 +177,7 @@ Status RunExecutor::restore() {
     context_.set(record.step_id, step.result);
   }
 
+  forget_what_reads_rerun_steps(records, std::move(stale), restored_ms);
   for (std::size_t i = 0; i < count; ++i) {
     if (steps_[i].done) continue;
     for (std::size_t dependency : workflow_->steps[i].dependencies)
@@ -174,6 +188,27 @@ Status RunExecutor::restore() {
   emit(resumed_ ? "run_resumed" : "run_started", "", -1,
        "{\"workflow\":" + json_string(workflow_->name) + "}");
   return flush();
+}
+
+// A step that reads a step about to run again runs again too, from the start: what it read
+// changes. Only a changed workflow makes this happen (`rerun` holds the steps whose records
+// were computed by another definition); a journal otherwise never holds a finished step whose
+// dependency has not finished.
+void RunExecutor::forget_what_reads_rerun_steps(const std::vector<store::StepRecord>& records,
+                                                std::vector<bool> rerun, std::int64_t restored_ms) {
+  for (std::size_t i : workflow_->topological_order) {
+    for (std::size_t dependency : workflow_->steps[i].dependencies) {
+      if (rerun[dependency] || (steps_[i].done && !steps_[dependency].done)) rerun[i] = true;
+    }
+    if (rerun[i] && steps_[i].done) steps_[i] = StepRun{};
+  }
+  for (const store::StepRecord& record : records) {
+    auto index = workflow_->step_index.find(record.step_id);
+    if (index == workflow_->step_index.end() || !rerun[index->second]) continue;
+    failed_before_[{record.step_id, record.item}] = restored_ms;
+    kept_items_.erase({index->second, record.item});
+    waiting_records_.erase({record.step_id, record.item});
+  }
 }
 
 // --- the loop -------------------------------------------------------------------------------
@@ -440,6 +475,7 @@ void RunExecutor::record_step(std::size_t index, int item, StepStatus status,
   bool ended = status != StepStatus::kRunning && status != StepStatus::kWaiting;
   record.ended_ms = ended ? now_ms() : 0;
   record.attempts = attempts;
+  record.fingerprint = workflow_->steps[index].fingerprint;
   check(services_.journal->put_step(run_.id, record));
 
   std::string data;

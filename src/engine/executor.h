@@ -128,6 +128,8 @@ class RunExecutor {
 
   // executor.cc: scheduling and journaling
   Status restore();
+  void forget_what_reads_rerun_steps(const std::vector<store::StepRecord>& records,
+                                     std::vector<bool> rerun, std::int64_t restored_ms);
   Status loop_until_settled();
   void start_ready();
   Status flush();

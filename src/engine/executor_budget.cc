@@ -60,6 +60,7 @@ void RunExecutor::wait_for_budget(UnitRef ref, const std::string& why) {
   record.result_json = "{\"budget\":" + json_string(why) + "}";  // see waits_for_budget()
   record.started_ms = unit.started_ms;
   record.attempts = unit.attempts;
+  record.fingerprint = step_of(ref).fingerprint;
   check(services_.journal->put_step(run_.id, record));
   emit("step_waiting", record.step_id, unit.item, record.result_json);
 }

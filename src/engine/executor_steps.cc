@@ -425,6 +425,7 @@ void RunExecutor::wait_for_human(UnitRef ref, std::string record_json) {
   record.result_json = std::move(record_json);
   record.started_ms = unit.started_ms;
   record.attempts = unit.attempts;
+  record.fingerprint = step_of(ref).fingerprint;
   check(services_.journal->put_step(run_.id, record));
   emit("step_waiting", id, unit.item, record.result_json);
 }
@@ -434,9 +435,11 @@ bool RunExecutor::answer_if_decided(UnitRef ref) {
   auto found = decisions_.find({step_of(ref).id, unit.item});
   if (found == decisions_.end()) return false;
   const store::DecisionRecord& decision = found->second;
+  // A decision made before the step failed, or before what it shows changed, answered another
+  // question.
+  auto failed = failed_before_.find(found->first);
+  if (failed != failed_before_.end() && decision.decided_ms <= failed->second) return false;
   if (step_of(ref).kind == lang::StepKind::kPrompt) {
-    auto failed = failed_before_.find(found->first);
-    if (failed != failed_before_.end() && decision.decided_ms <= failed->second) return false;
     --waiting_;
     decide_prompt(ref, decision);
     return true;

@@ -123,6 +123,8 @@ RunSummary to_summary(const store::RunRecord& run) {
   summary.cost_usd = run.cost_usd;
   summary.created_ms = run.created_ms;
   summary.updated_ms = run.updated_ms;
+  summary.parent_run = run.parent_run;
+  summary.rerun_from = run.rerun_from;
   if (run.fixture.starts_with(kReplayPrefix)) {
     summary.cassette = run.fixture.substr(kReplayPrefix.size());
   } else {
@@ -177,6 +179,8 @@ RunDetail to_detail(RunSummary summary, const store::RunRecord& run, const lang:
     info.error = step.error;
     info.started_ms = step.started_ms;
     info.ended_ms = step.ended_ms;
+    info.reused_from = step.reused_from;
+    info.fingerprint = step.fingerprint;
     auto found = by_step.find({step.step_id, step.item});
     if (found == by_step.end()) {
       detail.steps.push_back(std::move(info));

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "src/lang/fingerprint.h"
 #include "src/lang/load_context.h"
 #include "src/lang/sections.h"
 #include "src/lang/yaml_tree.h"
@@ -64,9 +65,73 @@ void declare_steps(LoadContext& context, const YamlNode& steps, Scope& scope) {
   }
 }
 
+// Sets `key` of the mapping `node` to a scalar `value` (written where the old value was), or adds
+// it.
+void set_scalar(YamlNode& node, std::string_view key, const std::string& value,
+                YamlNode::Style style) {
+  for (YamlEntry& entry : node.entries) {
+    if (!entry.first.is_scalar() || entry.first.value != key) continue;
+    int line = entry.second.line;
+    int column = entry.second.column;
+    entry.second = YamlNode{};
+    entry.second.kind = YamlNode::Kind::kScalar;
+    entry.second.style = style;
+    entry.second.value = value;
+    entry.second.line = line;
+    entry.second.column = column;
+    return;
+  }
+  YamlEntry entry;
+  entry.first.kind = entry.second.kind = YamlNode::Kind::kScalar;
+  entry.first.value = std::string(key);
+  entry.second.style = style;
+  entry.second.value = value;
+  entry.first.line = entry.second.line = node.line;
+  entry.first.column = entry.second.column = node.column;
+  node.entries.push_back(std::move(entry));
+}
+
+// Applies the overrides to the tree, before anything reads it; reports a step that cannot take
+// them.
+void apply_overrides(LoadContext& context, YamlNode& root,
+                     const std::vector<StepOverride>& overrides) {
+  YamlNode* steps = nullptr;
+  for (YamlEntry& entry : root.entries) {
+    if (entry.first.is_scalar() && entry.first.value == "steps") steps = &entry.second;
+  }
+  for (const StepOverride& change : overrides) {
+    YamlNode* step = nullptr;
+    if (steps != nullptr && steps->is_mapping()) {
+      for (YamlEntry& entry : steps->entries) {
+        if (entry.first.is_scalar() && entry.first.value == change.step) step = &entry.second;
+      }
+    }
+    if (step == nullptr || !step->is_mapping() || LoadContext::find(*step, "run") != nullptr ||
+        (LoadContext::find(*step, "prompt") == nullptr &&
+         LoadContext::find(*step, "messages") == nullptr)) {
+      context.error_at(1, 1,
+                       fmt::format("step '{}' is not a prompt step of this workflow: only a "
+                                   "prompt step takes another prompt or model",
+                                   change.step));
+      continue;
+    }
+    if (change.prompt) {
+      if (LoadContext::find(*step, "prompt") == nullptr) {
+        context.error(*step, fmt::format("step '{}' has 'messages', not 'prompt': a prompt file "
+                                         "replaces a 'prompt'",
+                                         change.step));
+        continue;
+      }
+      set_scalar(*step, "prompt", *change.prompt, YamlNode::Style::kLiteral);
+    }
+    if (change.model) set_scalar(*step, "model", *change.model, YamlNode::Style::kPlain);
+  }
+}
+
 }  // namespace
 
-LoadResult load_workflow(std::string_view text, std::string display_name) {
+LoadResult load_workflow(std::string_view text, std::string display_name,
+                         const std::vector<StepOverride>& overrides) {
   LoadContext context(text, display_name);
   LoadResult result;
   auto parsed = parse_yaml(text);
@@ -77,7 +142,7 @@ LoadResult load_workflow(std::string_view text, std::string display_name) {
     result.diagnostics.push_back({span, fmt::format("invalid YAML: {}", error.message())});
     return result;
   }
-  const YamlNode& root = *parsed;
+  YamlNode& root = *parsed;
   Workflow workflow;
   workflow.file = display_name;
   if (!root.is_mapping()) {
@@ -87,6 +152,7 @@ LoadResult load_workflow(std::string_view text, std::string display_name) {
     return result;
   }
   context.check_mapping(root, "the workflow", kTopLevelKeys);
+  apply_overrides(context, root, overrides);
 
   if (const YamlNode* name = LoadContext::find(root, "name")) {
     if (auto value = context.string(*name, "name")) {
@@ -130,7 +196,9 @@ LoadResult load_workflow(std::string_view text, std::string display_name) {
   }
 
   result.diagnostics = context.take_diagnostics();
-  if (result.diagnostics.empty()) result.workflow = std::move(workflow);
+  if (!result.diagnostics.empty()) return result;
+  fingerprint_steps(root, workflow);
+  result.workflow = std::move(workflow);
   return result;
 }
 

@@ -19,6 +19,14 @@ struct LoadResult {
   bool ok() const { return workflow.has_value(); }
 };
 
+// A change made to one prompt step as the workflow loads (`baton rerun --prompt-file --model`):
+// the step is checked, and fingerprinted, as if the file said so.
+struct StepOverride {
+  std::string step;
+  std::optional<std::string> prompt;  // replaces the step's `prompt` template
+  std::optional<std::string> model;   // replaces its `model`: a name from `models`
+};
+
 // Parses and checks a workflow file's text. `display_name` is the file name diagnostics carry
 // (and Workflow::file). Never fails otherwise: every problem, YAML syntax included, is a
 // Diagnostic. Linear in the size of the file.
@@ -29,7 +37,8 @@ struct LoadResult {
 //     return;
 //   }
 //   for (std::size_t i : loaded.workflow->topological_order) run(loaded.workflow->steps[i]);
-LoadResult load_workflow(std::string_view text, std::string display_name);
+LoadResult load_workflow(std::string_view text, std::string display_name,
+                         const std::vector<StepOverride>& overrides = {});
 
 // Reads a whole file. kNotFound when it does not exist, kInvalidInput when it cannot be read
 // (a directory, no permission).

@@ -195,6 +195,9 @@ struct Step {
   std::optional<Milliseconds> timeout;    // the step's, else defaults.timeout
   std::vector<std::size_t> dependencies;  // indices into Workflow::steps: references + needs
   SourceSpan span;                        // the step id
+  // A digest of the step's definition (fingerprint.h): a result computed under another
+  // fingerprint was computed by another definition.
+  std::string fingerprint;
 
   const PromptStep* prompt() const { return std::get_if<PromptStep>(&body); }
   const RunStep* run() const { return std::get_if<RunStep>(&body); }

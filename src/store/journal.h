@@ -55,6 +55,11 @@ struct RunRecord {
   double cost_usd = 0;
   std::string fixture;  // the fixture file that answered model calls, "" when none
   std::string owner;    // "PID@HOST" of the process executing it, "" when none
+  // A run made by `baton rerun`: the run it came from, the step it re-ran from, and the changes
+  // made to that step ({"step", "prompt", "model"}, JSON); all "" otherwise.
+  std::string parent_run;
+  std::string rerun_from;
+  std::string overrides_json;
 };
 
 struct StepRecord {
@@ -66,6 +71,8 @@ struct StepRecord {
   std::int64_t started_ms = 0;
   std::int64_t ended_ms = 0;  // 0 while running or waiting
   int attempts = 0;
+  std::string fingerprint;  // of the step's definition when it ran ("" in older journals)
+  std::string reused_from;  // the run whose result this is, copied by a rerun; "" when computed
 };
 
 struct AttemptRecord {
@@ -124,6 +131,9 @@ class Journal {
                                                              std::size_t limit) = 0;
   // Newest first, without workflow_source.
   virtual Result<std::vector<RunRecord>> list_runs(std::size_t limit) = 0;
+  // Replaces the workflow a run follows (its name, source and hash): a resume after the workflow
+  // file changed.
+  virtual Status set_run_workflow(const RunRecord& run) = 0;
   // Sets the owner to `new_owner` only if it is still `expected_owner`, and commits at once;
   // kConflict when another process changed it first.
   virtual Status claim_run(std::string_view run_id, std::string_view expected_owner,

@@ -133,6 +133,14 @@ class MemoryJournal final : public Journal {
     return newest_first(std::move(all), limit, /*with_source=*/false);
   }
 
+  Status set_run_workflow(const RunRecord& run) override {
+    BATON_ASSIGN_OR_RETURN(RunData * data, find(run.id, "changing the workflow of run"));
+    data->run.workflow_name = run.workflow_name;
+    data->run.workflow_source = run.workflow_source;
+    data->run.workflow_hash = run.workflow_hash;
+    return ok_status();
+  }
+
   Status claim_run(std::string_view run_id, std::string_view expected_owner,
                    std::string_view new_owner) override {
     BATON_ASSIGN_OR_RETURN(RunData * data, find(run_id, "claiming run"));

@@ -102,6 +102,9 @@ class SqliteJournal final : public Journal {
     insert.bind_double(14, run.cost_usd);
     insert.bind_text(15, run.fixture);
     insert.bind_text(16, run.owner);
+    insert.bind_text(17, run.parent_run);
+    insert.bind_text(18, run.rerun_from);
+    insert.bind_text(19, run.overrides_json);
     return in_context(write(insert), [&] { return "creating run " + in_quotes(run.id); });
   }
 
@@ -152,6 +155,19 @@ class SqliteJournal final : public Journal {
     return in_context(collect_rows(query, &sqlite::read_run), [] { return "listing runs"; });
   }
 
+  Status set_run_workflow(const RunRecord& run) override {
+    Statement& update = statements_.set_run_workflow;
+    update.bind_text(1, run.id);
+    update.bind_text(2, run.workflow_name);
+    update.bind_text(3, run.workflow_source);
+    update.bind_text(4, run.workflow_hash);
+    BATON_TRY(in_context(write(update),
+                         [&] { return "changing the workflow of run " + in_quotes(run.id); }));
+    if (db_->changes() == 0)
+      return not_found("changing the workflow of run " + in_quotes(run.id) + ": no such run");
+    return ok_status();
+  }
+
   Status claim_run(std::string_view run_id, std::string_view expected_owner,
                    std::string_view new_owner) override {
     const auto what = [&] {
@@ -187,6 +203,8 @@ class SqliteJournal final : public Journal {
     upsert.bind_int(7, step.started_ms);
     upsert.bind_int(8, step.ended_ms);
     upsert.bind_int(9, step.attempts);
+    upsert.bind_text(10, step.fingerprint);
+    upsert.bind_text(11, step.reused_from);
     return in_context(write(upsert), [&] {
       return "saving step " + step_label(step.step_id, step.item) + " of run " + in_quotes(run_id);
     });

@@ -20,7 +20,7 @@ struct Migration {
 // - steps and decisions are WITHOUT ROWID: the key is the table, no second index to update.
 // - events.seq and attempts.id are plain INTEGER PRIMARY KEYs (max + 1), not AUTOINCREMENT,
 //   which would update sqlite_sequence on every insert.
-constexpr std::array<Migration, 3> kMigrations = {{
+constexpr std::array<Migration, 4> kMigrations = {{
     {"initial schema", R"sql(
 CREATE TABLE runs (
   id TEXT NOT NULL PRIMARY KEY,
@@ -129,6 +129,16 @@ CREATE TRIGGER events_are_not_deleted BEFORE DELETE ON events
 ALTER TABLE attempts ADD COLUMN purpose TEXT NOT NULL DEFAULT '';
 ALTER TABLE attempts ADD COLUMN feedback TEXT NOT NULL DEFAULT '';
 ALTER TABLE attempts ADD COLUMN answer TEXT NOT NULL DEFAULT '';
+)sql"},
+    // Reruns and safe evolution: the run a rerun came from, the step it re-ran from and what it
+    // changed there; for each step, the fingerprint of the definition that computed it, and the
+    // run a rerun copied it from.
+    {"reruns and step fingerprints", R"sql(
+ALTER TABLE runs ADD COLUMN parent_run TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN rerun_from TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN overrides_json TEXT NOT NULL DEFAULT '';
+ALTER TABLE steps ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+ALTER TABLE steps ADD COLUMN reused_from TEXT NOT NULL DEFAULT '';
 )sql"},
 }};
 

@@ -10,8 +10,9 @@ namespace {
 constexpr const char* kCreateRun =
     "INSERT INTO runs (id, workflow_name, workflow_file, workflow_source, workflow_hash, "
     "inputs_json, status, outputs_json, error, created_ms, updated_ms, input_tokens, "
-    "output_tokens, cost_usd, fixture, owner) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+    "output_tokens, cost_usd, fixture, owner, parent_run, rerun_from, overrides_json) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+    "?19)";
 // ?1 id; then every column update_run() may change.
 constexpr const char* kUpdateRun =
     "UPDATE runs SET inputs_json = ?2, status = ?3, outputs_json = ?4, error = ?5, "
@@ -21,40 +22,47 @@ constexpr const char* kUpdateRun =
 constexpr const char* kFindRun =
     "SELECT id, workflow_name, workflow_file, workflow_source, workflow_hash, inputs_json, "
     "status, outputs_json, error, created_ms, updated_ms, input_tokens, output_tokens, "
-    "cost_usd, fixture, owner FROM runs WHERE id = ?1";
+    "cost_usd, fixture, owner, parent_run, rerun_from, overrides_json FROM runs WHERE id = ?1";
 // ?1 the prefix, ?2 its successor, ?3 the limit. A range, not LIKE: the primary key answers it,
 // and '%' or '_' in an id need no escaping.
 constexpr const char* kFindRunsInRange =
     "SELECT id, workflow_name, workflow_file, workflow_source, workflow_hash, inputs_json, "
     "status, outputs_json, error, created_ms, updated_ms, input_tokens, output_tokens, "
-    "cost_usd, fixture, owner FROM runs WHERE id >= ?1 AND id < ?2 "
+    "cost_usd, fixture, owner, parent_run, rerun_from, overrides_json FROM runs WHERE id >= ?1 AND "
+    "id < ?2 "
     "ORDER BY created_ms DESC, rowid DESC LIMIT ?3";
 // ?1 the prefix, ?3 the limit: for a prefix that has no successor.
 constexpr const char* kFindRunsFrom =
     "SELECT id, workflow_name, workflow_file, workflow_source, workflow_hash, inputs_json, "
     "status, outputs_json, error, created_ms, updated_ms, input_tokens, output_tokens, "
-    "cost_usd, fixture, owner FROM runs WHERE id >= ?1 "
+    "cost_usd, fixture, owner, parent_run, rerun_from, overrides_json FROM runs WHERE id >= ?1 "
     "ORDER BY created_ms DESC, rowid DESC LIMIT ?3";
 // ?1 the limit. workflow_source is left out ('') to keep listings small.
 constexpr const char* kListRuns =
     "SELECT id, workflow_name, workflow_file, '', workflow_hash, inputs_json, "
     "status, outputs_json, error, created_ms, updated_ms, input_tokens, output_tokens, "
-    "cost_usd, fixture, owner FROM runs ORDER BY created_ms DESC, rowid DESC LIMIT ?1";
+    "cost_usd, fixture, owner, parent_run, rerun_from, overrides_json FROM runs ORDER BY "
+    "created_ms DESC, rowid DESC LIMIT ?1";
 // ?1 id, ?2 the expected owner, ?3 the new owner.
+// ?1 id, ?2 name, ?3 source, ?4 hash
+constexpr const char* kSetRunWorkflow =
+    "UPDATE runs SET workflow_name = ?2, workflow_source = ?3, workflow_hash = ?4 WHERE id = ?1";
 constexpr const char* kClaimRun = "UPDATE runs SET owner = ?3 WHERE id = ?1 AND owner = ?2";
 constexpr const char* kRunExists = "SELECT 1 FROM runs WHERE id = ?1";
 
 constexpr const char* kPutStep =
     "INSERT INTO steps (run_id, step_id, item, status, result_json, error, started_ms, "
-    "ended_ms, attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+    "ended_ms, attempts, fingerprint, reused_from) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
     "ON CONFLICT (run_id, step_id, item) DO UPDATE SET status = excluded.status, "
     "result_json = excluded.result_json, error = excluded.error, "
     "started_ms = excluded.started_ms, ended_ms = excluded.ended_ms, "
-    "attempts = excluded.attempts";
+    "attempts = excluded.attempts, fingerprint = excluded.fingerprint, "
+    "reused_from = excluded.reused_from";
 // ?1 run id
 constexpr const char* kSteps =
-    "SELECT step_id, item, status, result_json, error, started_ms, ended_ms, attempts "
-    "FROM steps WHERE run_id = ?1 ORDER BY step_id, item";
+    "SELECT step_id, item, status, result_json, error, started_ms, ended_ms, attempts, "
+    "fingerprint, reused_from FROM steps WHERE run_id = ?1 ORDER BY step_id, item";
 
 constexpr const char* kAddAttempt =
     "INSERT INTO attempts (run_id, step_id, item, number, kind, model, status, request_json, "
@@ -118,6 +126,7 @@ Result<JournalStatements> prepare_journal_statements(Connection& db) {
       {&statements.find_runs_in_range, kFindRunsInRange},
       {&statements.find_runs_from, kFindRunsFrom},
       {&statements.list_runs, kListRuns},
+      {&statements.set_run_workflow, kSetRunWorkflow},
       {&statements.claim_run, kClaimRun},
       {&statements.run_exists, kRunExists},
       {&statements.put_step, kPutStep},
@@ -157,6 +166,9 @@ Result<RunRecord> read_run(const Statement& row) {
   run.cost_usd = row.column_double(13);
   run.fixture = row.column_text(14);
   run.owner = row.column_text(15);
+  run.parent_run = row.column_text(16);
+  run.rerun_from = row.column_text(17);
+  run.overrides_json = row.column_text(18);
   return run;
 }
 
@@ -172,6 +184,8 @@ Result<StepRecord> read_step(const Statement& row) {
   step.started_ms = row.column_int(5);
   step.ended_ms = row.column_int(6);
   step.attempts = static_cast<int>(row.column_int(7));
+  step.fingerprint = row.column_text(8);
+  step.reused_from = row.column_text(9);
   return step;
 }
 

@@ -18,6 +18,7 @@ struct JournalStatements {
   Statement find_runs_in_range;
   Statement find_runs_from;
   Statement list_runs;
+  Statement set_run_workflow;
   Statement claim_run;
   Statement run_exists;
   Statement put_step;

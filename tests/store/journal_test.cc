@@ -188,6 +188,53 @@ TEST_P(JournalTest, UpdateRunKeepsIdentityAndWorkflow) {
   EXPECT_EQ(stored.owner, "2@host");
 }
 
+TEST_P(JournalTest, RerunOriginAndStepFingerprintsRoundTrip) {
+  RunRecord record = run("r2", 1000);
+  record.parent_run = "r1";
+  record.rerun_from = "draft";
+  record.overrides_json = R"([{"step":"draft","model":"smart"}])";
+  create(record);
+  StepRecord step;
+  step.step_id = "outline";
+  step.status = StepStatus::kSucceeded;
+  step.result_json = R"({"output":"x"})";
+  step.fingerprint = "0123456789abcdef";
+  step.reused_from = "r1";
+  ASSERT_TRUE(journal_->put_step("r2", step));
+
+  auto found = journal_->find_run("r2");
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->parent_run, "r1");
+  EXPECT_EQ((*found)->rerun_from, "draft");
+  EXPECT_EQ((*found)->overrides_json, R"([{"step":"draft","model":"smart"}])");
+  auto steps = journal_->steps("r2");
+  ASSERT_TRUE(steps && steps->size() == 1u);
+  EXPECT_EQ((*steps)[0].fingerprint, "0123456789abcdef");
+  EXPECT_EQ((*steps)[0].reused_from, "r1");
+}
+
+TEST_P(JournalTest, SetRunWorkflowChangesOnlyTheWorkflow) {
+  create(run("r1", 1000));
+  RunRecord changed = run("r1", 5);
+  changed.workflow_name = "article2";
+  changed.workflow_file = "other.yaml";
+  changed.workflow_source = "name: article2\n";
+  changed.workflow_hash = "h2";
+  changed.status = RunStatus::kFailed;
+  ASSERT_TRUE(journal_->set_run_workflow(changed));
+  auto found = journal_->find_run("r1");
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->workflow_name, "article2");
+  EXPECT_EQ((*found)->workflow_source, "name: article2\n");
+  EXPECT_EQ((*found)->workflow_hash, "h2");
+  EXPECT_EQ((*found)->workflow_file, "article.yaml");
+  EXPECT_EQ((*found)->status, RunStatus::kRunning);
+  EXPECT_EQ((*found)->created_ms, 1000);
+  auto missing = journal_->set_run_workflow(run("ghost", 1));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+}
+
 TEST_P(JournalTest, UpdateOfMissingRunIsNotFound) {
   auto status = journal_->update_run(run("ghost", 1));
   ASSERT_FALSE(status);
