@@ -43,17 +43,15 @@ const json* step_of(const json& detail, const std::string& id) {
   return nullptr;
 }
 
-std::string first_run(const RerunTest& test, const Outcome& outcome) {
+std::string first_run(const Outcome& outcome) {
   EXPECT_EQ(outcome.exit_code, 0) << outcome.err << outcome.out;
-  (void)test;
   return summary_line(outcome.out).value("run", "");
 }
 
 TEST_F(RerunTest, SendsOnlyTheStepAndWhatReadsIt) {
   server_.set_rules({{"outline about", "1. intro"}, {"side note", "a side note"}});
   std::string file = write("chain.yaml", kChain);
-  std::string parent =
-      first_run(*this, baton({"run", file, "-i", "topic=owls", "--db", db(), "--json"}));
+  std::string parent = first_run(baton({"run", file, "-i", "topic=owls", "--db", db(), "--json"}));
   ASSERT_FALSE(parent.empty());
   ASSERT_EQ(server_.request_count(), 4u);
 
@@ -128,11 +126,9 @@ TEST_F(RerunTest, SendsOnlyTheStepAndWhatReadsIt) {
 
 TEST_F(RerunTest, BadArgumentsAreOneLineAndExit2) {
   std::string file = write("chain.yaml", kChain);
-  std::string parent =
-      first_run(*this, baton({"run", file, "-i", "topic=owls", "--db", db(), "--json"}));
+  std::string parent = first_run(baton({"run", file, "-i", "topic=owls", "--db", db(), "--json"}));
   ASSERT_FALSE(parent.empty());
   server_.reset();
-  std::string prompt = write("p.txt", "again {{ outline.output }}");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"rerun", "nosuchrun", "--from", "draft"}, "no run 'nosuchrun'"},
       {{"rerun", parent, "--from", "drafts"}, "has no step 'drafts'"},
@@ -151,7 +147,6 @@ TEST_F(RerunTest, BadArgumentsAreOneLineAndExit2) {
     EXPECT_NE(outcome.err.find(expected), std::string::npos) << outcome.err;
   }
   EXPECT_EQ(server_.request_count(), 0u);
-  (void)prompt;
 }
 
 // a -> b -> e, and c; the run waits at a human step that reads c.
