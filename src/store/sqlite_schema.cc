@@ -20,7 +20,7 @@ struct Migration {
 // - steps and decisions are WITHOUT ROWID: the key is the table, no second index to update.
 // - events.seq and attempts.id are plain INTEGER PRIMARY KEYs (max + 1), not AUTOINCREMENT,
 //   which would update sqlite_sequence on every insert.
-constexpr std::array<Migration, 3> kMigrations = {{
+constexpr std::array<Migration, 4> kMigrations = {{
     {"initial schema", R"sql(
 CREATE TABLE runs (
   id TEXT NOT NULL PRIMARY KEY,
@@ -129,6 +129,11 @@ CREATE TRIGGER events_are_not_deleted BEFORE DELETE ON events
 ALTER TABLE attempts ADD COLUMN purpose TEXT NOT NULL DEFAULT '';
 ALTER TABLE attempts ADD COLUMN feedback TEXT NOT NULL DEFAULT '';
 ALTER TABLE attempts ADD COLUMN answer TEXT NOT NULL DEFAULT '';
+)sql"},
+    // Human decisions: what the conductor was shown when deciding, so that an edited answer
+    // can be compared with it.
+    {"decision original", R"sql(
+ALTER TABLE decisions ADD COLUMN original TEXT NOT NULL DEFAULT '';
 )sql"},
 }};
 
