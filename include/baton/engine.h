@@ -113,7 +113,19 @@ struct AttemptInfo {
   std::string answer;
 };
 
+// A human's answer to a step, as journaled.
+struct DecisionInfo {
+  bool approved = true;
+  std::string value_json;  // the answer (JSON), "" for none
+  std::string reason;
+  // What the conductor was shown when deciding (a human step's `show`, or the answer a prompt
+  // step asked about): an answer that differs from it is an edit.
+  std::string original;
+  std::int64_t decided_ms = 0;
+};
+
 struct StepInfo {
+  // The step's id; a step inside a loop is "<loop>.<step>", with the iteration as its item.
   std::string id;
   int item = -1;
   std::string status;  // "running" | "waiting" | "succeeded" | "failed" | "skipped" | "cancelled"
@@ -124,6 +136,7 @@ struct StepInfo {
   std::vector<AttemptInfo> attempts;
   std::string reused_from;  // the run whose result a rerun copied, "" when computed in this run
   std::string fingerprint;  // of the step's definition that computed it ("" in older journals)
+  std::optional<DecisionInfo> decision;  // when a human answered it
 };
 
 struct RunDetail {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "src/base/text_diff.h"
 #include "src/cli/commands.h"
 #include "src/cli/exit_codes.h"
 #include "src/cli/session.h"
@@ -69,6 +70,32 @@ ordered_json summary_json(const RunSummary& run) {
   return json;
 }
 
+// The answer of a decision as text: a JSON string's text, else the JSON itself, pretty.
+std::string answer_text(const DecisionInfo& decision) {
+  ordered_json value = parse_or_text(decision.value_json);
+  return value.is_string() ? value.get<std::string>() : dump(value, 2);
+}
+
+// The diff from what the conductor was shown to the answer given, "" when they did not edit.
+std::string edit_diff(const StepInfo& step) {
+  if (!step.decision || step.decision->value_json.empty()) return "";
+  std::string label = step.item >= 0 ? fmt::format("{}[{}]", step.id, step.item) : step.id;
+  return unified_diff(step.decision->original, answer_text(*step.decision), label + " (shown)",
+                      label + " (edited)");
+}
+
+ordered_json decision_json(const StepInfo& step) {
+  const DecisionInfo& decision = *step.decision;
+  ordered_json json = {{"approved", decision.approved},
+                       {"value", parse_or_text(decision.value_json)},
+                       {"reason", decision.reason},
+                       {"original", decision.original},
+                       {"decided_ms", decision.decided_ms}};
+  std::string diff = edit_diff(step);
+  if (!diff.empty()) json["diff"] = diff;
+  return json;
+}
+
 ordered_json step_json(const StepInfo& step) {
   ordered_json attempts = ordered_json::array();
   for (const AttemptInfo& attempt : step.attempts) {
@@ -105,6 +132,7 @@ ordered_json step_json(const StepInfo& step) {
   json["started_ms"] = step.started_ms;
   json["ended_ms"] = step.ended_ms;
   json["attempts"] = attempts;
+  if (step.decision) json["decision"] = decision_json(step);
   return json;
 }
 
@@ -159,6 +187,13 @@ void print_step_detail(const StepInfo& step) {
              step.reused_from.empty() ? "" : " (reused from run " + step.reused_from + ")",
              step.error.empty() ? "" : "\n  error: " + step.error);
   if (!step.result_json.empty()) fmt::print("  result: {}\n", indented_json(step.result_json, 2));
+  if (step.decision) {
+    fmt::print("  decision: {}{}\n", step.decision->approved ? "approved" : "rejected",
+               step.decision->reason.empty() ? "" : " (" + step.decision->reason + ")");
+    std::string diff = edit_diff(step);
+    if (!diff.empty())
+      fmt::print("  edit:\n    {}\n", indented(diff.substr(0, diff.size() - 1), 4));
+  }
   for (const AttemptInfo& attempt : step.attempts) {
     fmt::print("  attempt {} ({}{}{}): {}{} {}  {}+{} tokens\n", attempt.number, attempt.kind,
                attempt.model.empty() ? "" : " " + attempt.model,

@@ -583,6 +583,12 @@ Status Engine::decide(std::string_view run_id, std::string_view step, const Deci
   record.value_json = decision.value_json;
   record.reason = decision.reason;
   record.decided_ms = now_ms();
+  // What the conductor was shown, kept beside the answer so that an edit can be diffed.
+  if (Result<lang::Value> shown = lang::value_from_json(found->result_json);
+      shown && shown->is_dict()) {
+    const lang::Value* show = shown->as_dict().find("show");
+    if (show != nullptr && show->is_string()) record.original = show->as_string();
+  }
   BATON_TRY(state.journal->put_decision(run.id, record));
   store::EventRecord event;
   event.time_ms = record.decided_ms;
@@ -765,9 +771,10 @@ Result<RunDetail> Engine::detail(std::string_view run_id) {
   BATON_ASSIGN_OR_RETURN(store::RunRecord run, state.find(run_id));
   BATON_ASSIGN_OR_RETURN(auto steps, state.journal->steps(run.id));
   BATON_ASSIGN_OR_RETURN(auto attempts, state.journal->attempts(run.id));
+  BATON_ASSIGN_OR_RETURN(auto decisions, state.journal->decisions(run.id));
   BATON_ASSIGN_OR_RETURN(auto workflow, state.workflow_of(run));
   BATON_ASSIGN_OR_RETURN(RunSummary summary, state.summarize(run));
-  return engine::to_detail(std::move(summary), run, *workflow, steps, attempts);
+  return engine::to_detail(std::move(summary), run, *workflow, steps, attempts, decisions);
 }
 
 Result<std::vector<RunSummary>> Engine::runs(std::size_t limit) {

@@ -21,7 +21,8 @@ constexpr std::size_t kBytesPerToken = 3;  // as estimated_prompt_tokens counts
 lang::Value stand_in(const lang::Step& step, const lang::Value& output, int items) {
   auto one = [&] {
     lang::ValueDict fields;
-    for (const std::string& field : lang::step_fields(step.kind)) {
+    const lang::LoopStep* loop = step.loop_body();
+    for (const std::string& field : loop != nullptr ? loop->fields : lang::step_fields(step.kind)) {
       fields.set(field, field == "output" ? output : lang::Value::none());
     }
     return fields;
@@ -101,9 +102,9 @@ class Estimator {
       by_step_[index] = estimate_prompt(step, *prompt, items, count);
     } else if (const lang::ValueStep* value = step.value(); value != nullptr && !step.for_each) {
       Result<lang::Value> evaluated = evaluate_data(value->value, context_, "value");
-      context_.set(step.id, stand_in(step, evaluated ? *evaluated : lang::Value(""), count));
+      context_.set(step.name, stand_in(step, evaluated ? *evaluated : lang::Value(""), count));
     } else {
-      context_.set(step.id, stand_in(step, lang::Value(""), count));
+      context_.set(step.name, stand_in(step, lang::Value(""), count));
     }
   }
 
@@ -112,7 +113,10 @@ class Estimator {
     StepCostEstimate estimate;
     estimate.step = step.id;
     estimate.model = prompt.model;
-    estimate.calls = count;
+    // A step in a loop is counted once per iteration, for as many as the loop may run.
+    const lang::LoopStep* loop = step.loop ? workflow_.steps[*step.loop].loop_body() : nullptr;
+    const int iterations = loop != nullptr ? loop->max : 1;
+    estimate.calls = count * iterations;
     estimate.calls_known = !step.for_each || items.has_value();
     if (!estimate.calls_known) {
       estimate.note = "the items come from earlier steps: one call counted";
@@ -121,6 +125,15 @@ class Estimator {
     for (int call = 0; call < count; ++call) {
       lang::Context context(&context_);
       if (items) context.set(step.as, (*items)[static_cast<std::size_t>(call)]);
+      if (loop != nullptr) {  // the first iteration's
+        lang::ValueDict first;
+        first.set("index", lang::Value(1));
+        first.set("index0", lang::Value(0));
+        first.set("first", lang::Value(true));
+        first.set("max", lang::Value(loop->max));
+        first.set("previous", lang::Value::none());
+        context.set("loop", lang::Value(std::move(first)));
+      }
       Result<std::vector<providers::ChatMessage>> messages = render_messages(prompt, context);
       if (messages) {
         estimate.input_tokens += estimated_prompt_tokens(*messages);
@@ -129,8 +142,9 @@ class Estimator {
             "the prompt could not be rendered before the run: " + messages.error().to_string();
       }
     }
+    estimate.input_tokens *= iterations;
     const std::int64_t max_tokens = model != nullptr ? model->max_tokens.value_or(0) : 0;
-    estimate.output_tokens = max_tokens * count;
+    estimate.output_tokens = max_tokens * estimate.calls;
     if (max_tokens == 0 && estimate.note.empty()) {
       estimate.note = "the model has no max_tokens: its answers are not counted";
     }
@@ -145,7 +159,7 @@ class Estimator {
     }
     const lang::Value answer(
         std::string(static_cast<std::size_t>(max_tokens) * kBytesPerToken, 'x'));
-    context_.set(step.id, stand_in(step, answer, count));
+    context_.set(step.name, stand_in(step, answer, count));
     return estimate;
   }
 

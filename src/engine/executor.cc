@@ -66,15 +66,15 @@ lang::Value collect_items(const std::vector<lang::Value>& results) {
   return lang::Value(std::move(collected));
 }
 
-// A skipped step's fields are all none, so that a step that also reads others can still run.
+}  // namespace
+
 lang::Value skipped_result(const lang::Step& step) {
   lang::ValueDict result;
-  for (const std::string& field : lang::step_fields(step.kind))
+  const lang::LoopStep* loop = step.loop_body();
+  for (const std::string& field : loop != nullptr ? loop->fields : lang::step_fields(step.kind))
     result.set(field, lang::Value::none());
   return lang::Value(std::move(result));
 }
-
-}  // namespace
 
 RunExecutor::RunExecutor(Services services, std::shared_ptr<const lang::Workflow> workflow,
                          store::RunRecord run, bool resumed)
@@ -102,6 +102,7 @@ Status RunExecutor::restore() {
   steps_.assign(count, StepRun{});
   dependents_.assign(count, {});
   for (std::size_t i = 0; i < count; ++i) {
+    if (workflow_->steps[i].loop) continue;  // its loop starts it, in each iteration
     for (std::size_t dependency : workflow_->steps[i].dependencies)
       dependents_[dependency].push_back(i);
   }
@@ -151,12 +152,16 @@ Status RunExecutor::restore() {
       stale[index->second] = true;
       continue;
     }
-    if (record.status == StepStatus::kFailed || record.status == StepStatus::kCancelled)
+    // A command in a loop that exited with an error is a result its loop went on with.
+    bool outcome = workflow_->steps[index->second].loop && record.status == StepStatus::kFailed &&
+                   !record.result_json.empty();
+    if ((record.status == StepStatus::kFailed || record.status == StepStatus::kCancelled) &&
+        !outcome)
       failed_before_[{record.step_id, record.item}] = record.ended_ms;
     // A step paused at the budget tries its call again; one that asked the conductor waits on.
     if (record.status == StepStatus::kWaiting && !waits_for_budget(record))
       waiting_records_[{record.step_id, record.item}] = record.result_json;
-    if (!is_finished(record.status)) continue;
+    if (!is_finished(record.status) && !outcome) continue;
     if (record.item >= 0) {
       kept_items_[{index->second, record.item}] = std::move(record);
       continue;
@@ -179,7 +184,7 @@ Status RunExecutor::restore() {
 
   forget_what_reads_rerun_steps(records, std::move(stale), restored_ms);
   for (std::size_t i = 0; i < count; ++i) {
-    if (steps_[i].done) continue;
+    if (steps_[i].done || workflow_->steps[i].loop) continue;
     for (std::size_t dependency : workflow_->steps[i].dependencies)
       if (!steps_[dependency].done) ++steps_[i].pending;
     if (steps_[i].pending == 0) ready_steps_.push_back(i);
@@ -367,6 +372,10 @@ Status RunExecutor::begin_step(std::size_t index) {
     return ok_status();
   }
 
+  if (spec.loop_body()) {
+    begin_loop(index);
+    return ok_status();
+  }
   if (!spec.for_each) {
     step.units.emplace_back().step = index;
     ready_.push_back({index, 0});
@@ -404,6 +413,8 @@ Status RunExecutor::begin_step(std::size_t index) {
 }
 
 lang::Context RunExecutor::unit_context(const Unit& unit) const {
+  if (std::optional<std::size_t> loop = workflow_->steps[unit.step].loop)
+    return iteration_context(*loop);
   lang::Context context(&context_);
   if (unit.item >= 0) context.set(workflow_->steps[unit.step].as, unit.item_value);
   return context;
@@ -416,6 +427,10 @@ void RunExecutor::finish_unit(UnitRef ref, StepStatus status, lang::Value result
   unit.status = status;
   unit.result = std::move(result);
   unit.error = std::move(error);
+  if (step_of(ref).loop) {
+    finish_body_step(ref);
+    return;
+  }
   if (unit.item < 0) {
     finish_step(ref.step, status, unit.result, unit.error);
     return;
@@ -469,7 +484,9 @@ void RunExecutor::record_step(std::size_t index, int item, StepStatus status,
   record.step_id = id;
   record.item = item;
   record.status = status;
-  if (status == StepStatus::kSucceeded) record.result_json = to_json_text(result);
+  // A failed step has no result, except a command in a loop (its exit code and output).
+  if (status == StepStatus::kSucceeded || (status == StepStatus::kFailed && !result.is_none()))
+    record.result_json = to_json_text(result);
   record.error = error;
   record.started_ms = started_ms;
   bool ended = status != StepStatus::kRunning && status != StepStatus::kWaiting;
@@ -529,6 +546,7 @@ Result<store::RunRecord> RunExecutor::finish() {
   } else {
     for (std::size_t s = 0; s < steps_.size(); ++s) {
       if (steps_[s].status != StepStatus::kFailed || !steps_[s].done) continue;
+      if (workflow_->steps[s].loop) continue;  // its loop reports it
       // Report the root causes, not the steps that failed because a dependency did.
       if (steps_[s].error.rfind("not run: ", 0) == 0) continue;
       any_failed = true;

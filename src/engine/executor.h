@@ -28,6 +28,10 @@ using HandlerMap = std::map<std::string, StepHandler, std::less<>>;
 std::chrono::milliseconds backoff_delay(const lang::RetryPolicy& policy,
                                         std::chrono::milliseconds base, int failures);
 
+// A skipped step's fields (a loop's: its steps and iterations) are all none, so that a step
+// that also reads others can still run.
+lang::Value skipped_result(const lang::Step& step);
+
 // What an executor borrows from its Engine, which outlives it.
 struct Services {
   EventLoop* loop = nullptr;
@@ -110,7 +114,9 @@ class RunExecutor {
   };
 
   struct StepRun {
-    int pending = 0;  // dependencies not yet finished
+    // Dependencies not yet finished; for a step inside a loop, those of its loop, in the
+    // iteration that runs.
+    int pending = 0;
     bool expanded = false;
     bool done = false;
     store::StepStatus status = store::StepStatus::kRunning;
@@ -119,6 +125,13 @@ class RunExecutor {
     std::int64_t started_ms = 0;
     lang::Value result;
     std::string error;
+    // A loop (executor_loop.cc): the iteration that runs, its steps' results so far by name,
+    // and the results of the iteration before it (none in the first).
+    int iteration = 0;
+    std::int64_t iteration_started_ms = 0;
+    lang::ValueDict current;
+    lang::Value previous = lang::Value::none();
+    std::size_t body_done = 0;
   };
 
   struct UnitRef {
@@ -151,6 +164,17 @@ class RunExecutor {
   Unit& unit_at(UnitRef ref) { return steps_[ref.step].units[ref.unit]; }
   const lang::Step& step_of(UnitRef ref) const { return workflow_->steps[ref.step]; }
   lang::Context unit_context(const Unit& unit) const;
+
+  // executor_loop.cc: a loop's iterations, and its steps in each
+  void begin_loop(std::size_t loop);
+  void start_iteration(std::size_t loop, int iteration);
+  void finish_body_step(UnitRef ref);
+  void settle_body_step(std::size_t loop, std::size_t step, store::StepStatus status,
+                        const lang::Value& result, const std::string& error);
+  void end_iteration(std::size_t loop);
+  void after_iteration(std::size_t loop);
+  lang::Value loop_variable(std::size_t loop) const;
+  lang::Context iteration_context(std::size_t loop) const;
 
   // executor_steps.cc: one unit of each kind
   void start_unit(UnitRef ref);

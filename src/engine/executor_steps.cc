@@ -37,6 +37,17 @@ lang::Value parsed_json_or_none(const std::string& text) {
   return parsed ? std::move(*parsed) : lang::Value::none();
 }
 
+// A run step's fields.
+lang::Value command_fields(const tools::ProcessResult& result) {
+  lang::ValueDict fields;
+  fields.set("output", lang::Value(result.stdout_text));
+  fields.set("json", parsed_json_or_none(result.stdout_text));
+  fields.set("stdout", lang::Value(result.stdout_text));
+  fields.set("stderr", lang::Value(result.stderr_text));
+  fields.set("exit_code", lang::Value(result.exit_code));
+  return lang::Value(std::move(fields));
+}
+
 std::string messages_json(const std::vector<providers::ChatMessage>& messages) {
   std::string json = "{\"messages\":[";
   for (std::size_t i = 0; i < messages.size(); ++i) {
@@ -91,6 +102,8 @@ void RunExecutor::start_unit(UnitRef ref) {
       return;
     case lang::StepKind::kCall:
       start_call(ref, context);
+      return;
+    case lang::StepKind::kLoop:  // begin_loop() runs its steps; a loop has no unit
       return;
   }
 }
@@ -374,13 +387,7 @@ void RunExecutor::on_command_result(UnitRef ref, Result<tools::ProcessResult> re
   }
   if (error.empty()) {
     end_attempt(unit, AttemptStatus::kSucceeded, std::move(response), "", 0, 0, nullptr);
-    lang::ValueDict fields;
-    fields.set("output", lang::Value(result->stdout_text));
-    fields.set("json", parsed_json_or_none(result->stdout_text));
-    fields.set("stdout", lang::Value(result->stdout_text));
-    fields.set("stderr", lang::Value(result->stderr_text));
-    fields.set("exit_code", lang::Value(result->exit_code));
-    finish_unit(ref, StepStatus::kSucceeded, lang::Value(std::move(fields)), "");
+    finish_unit(ref, StepStatus::kSucceeded, command_fields(*result), "");
     return;
   }
   end_attempt(unit, AttemptStatus::kFailed, std::move(response), error, 0, 0, nullptr);
@@ -391,7 +398,11 @@ void RunExecutor::on_command_result(UnitRef ref, Result<tools::ProcessResult> re
     retry_later(ref, backoff_delay(policy, policy.backoff, unit.model_attempts), error);
     return;
   }
-  finish_unit(ref, StepStatus::kFailed, lang::Value::none(), error);
+  // In a loop, a command that exited with an error keeps its fields: the loop goes on with them
+  // (`until: "{{ test.exit_code == 0 }}"`, the next iteration reads its output).
+  bool exited = result && !result->timed_out && result->term_signal == 0;
+  finish_unit(ref, StepStatus::kFailed,
+              spec.loop && exited ? command_fields(*result) : lang::Value::none(), error);
 }
 
 // --- human ----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <tuple>
 #include <utility>
 
 namespace baton::engine {
@@ -156,7 +157,8 @@ void total_usage(const std::vector<store::AttemptRecord>& attempts, const lang::
 
 RunDetail to_detail(RunSummary summary, const store::RunRecord& run, const lang::Workflow& workflow,
                     const std::vector<store::StepRecord>& steps,
-                    const std::vector<store::AttemptRecord>& attempts) {
+                    const std::vector<store::AttemptRecord>& attempts,
+                    const std::vector<store::DecisionRecord>& decisions) {
   RunDetail detail;
   detail.summary = std::move(summary);
   detail.inputs_json = run.inputs_json;
@@ -181,6 +183,11 @@ RunDetail to_detail(RunSummary summary, const store::RunRecord& run, const lang:
     info.ended_ms = step.ended_ms;
     info.reused_from = step.reused_from;
     info.fingerprint = step.fingerprint;
+    for (const store::DecisionRecord& decision : decisions) {
+      if (decision.step_id != step.step_id || decision.item != step.item) continue;
+      info.decision = DecisionInfo{decision.approved, decision.value_json, decision.reason,
+                                   decision.original, decision.decided_ms};
+    }
     auto found = by_step.find({step.step_id, step.item});
     if (found == by_step.end()) {
       detail.steps.push_back(std::move(info));
@@ -208,11 +215,17 @@ RunDetail to_detail(RunSummary summary, const store::RunRecord& run, const lang:
     }
     detail.steps.push_back(std::move(info));
   }
-  // In the workflow's order; a for_each step's items right after it, in item order.
+  // In the workflow's order; a for_each step's items right after it, in item order; a loop's
+  // iterations after it, each followed by its steps in that iteration.
   auto position = [&](const StepInfo& info) {
     auto found = workflow.step_index.find(info.id);
-    return std::make_pair(
-        found == workflow.step_index.end() ? workflow.steps.size() : found->second, info.item);
+    if (found == workflow.step_index.end()) return std::make_tuple(workflow.steps.size(), -1, 0);
+    const lang::Step& step = workflow.steps[found->second];
+    if (!step.loop) return std::make_tuple(found->second, info.item, 0);
+    const std::vector<std::size_t>& body = workflow.steps[*step.loop].loop_body()->body;
+    auto at = std::find(body.begin(), body.end(), found->second);
+    // An iteration's own record comes before its steps: (loop, iteration, 0), then 1, 2, ...
+    return std::make_tuple(*step.loop, info.item, static_cast<int>(at - body.begin()) + 1);
   };
   std::stable_sort(detail.steps.begin(), detail.steps.end(),
                    [&](const StepInfo& a, const StepInfo& b) { return position(a) < position(b); });

@@ -75,6 +75,7 @@ Result<StepLabel> parse_step_label(std::string_view label);
 RunSummary to_summary(const store::RunRecord& run);
 RunDetail to_detail(RunSummary summary, const store::RunRecord& run, const lang::Workflow& workflow,
                     const std::vector<store::StepRecord>& steps,
-                    const std::vector<store::AttemptRecord>& attempts);
+                    const std::vector<store::AttemptRecord>& attempts,
+                    const std::vector<store::DecisionRecord>& decisions);
 
 }  // namespace baton::engine

@@ -20,48 +20,92 @@ namespace {
 const std::vector<std::string> kTopLevelKeys = {"name",     "description", "inputs", "models",
                                                 "defaults", "budget",      "steps",  "outputs"};
 
+// A step's kind from its keys, and whether it has for_each; valid when exactly one kind key.
+Scope::StepInfo step_info(const YamlNode& value, std::size_t index) {
+  Scope::StepInfo info;
+  info.index = index;
+  info.valid = false;
+  if (!value.is_mapping()) return info;
+  int kinds = 0;
+  for (const auto& [field, ignored] : value.entries) {
+    const std::string& name = field.value;
+    std::optional<StepKind> kind;
+    if (name == "prompt" || name == "messages") kind = StepKind::kPrompt;
+    if (name == "run") kind = StepKind::kRun;
+    if (name == "human") kind = StepKind::kHuman;
+    if (name == "value") kind = StepKind::kValue;
+    if (name == "call") kind = StepKind::kCall;
+    if (name == "loop") kind = StepKind::kLoop;
+    if (name == "for_each") info.loops = true;
+    if (kind && (kinds == 0 || info.kind != *kind)) {
+      ++kinds;
+      info.kind = *kind;
+    }
+  }
+  info.valid = kinds == 1;
+  return info;
+}
+
+// Reports an id that is not an identifier or is reserved; `what` names it in messages.
+bool check_step_id(LoadContext& context, const YamlNode& key, std::string_view what) {
+  if (!is_identifier(key.value)) {
+    context.error(key, fmt::format("{} '{}' is not an identifier (letters, digits and '_', not "
+                                   "starting with a digit)",
+                                   what, key.value));
+    return false;
+  }
+  if (is_reserved_name(key.value)) {
+    context.error(key, fmt::format("{} '{}' is reserved: it means something else in templates",
+                                   what, key.value));
+    return false;
+  }
+  return true;
+}
+
+// The steps of a loop: "<loop>.<name>" in the scope, after every top-level step.
+void declare_loop_body(LoadContext& context, const YamlNode& steps, const std::string& loop,
+                       Scope& scope) {
+  for (const auto& [key, value] : steps.entries) {
+    if (!key.is_scalar() || !check_step_id(context, key, "step id")) continue;
+    if (scope.steps.contains(key.value) && scope.steps.at(key.value).loop.empty()) {
+      context.error(key, fmt::format("step '{}' of loop '{}' has the id of a top-level step; the "
+                                     "steps inside a loop need names of their own",
+                                     key.value, loop));
+      continue;
+    }
+    std::string id = loop + "." + key.value;
+    if (scope.steps.contains(id)) continue;  // a duplicate, reported when the loop is parsed
+    Scope::StepInfo info = step_info(value, scope.step_ids.size());
+    info.loop = loop;
+    scope.steps.emplace(id, info);
+    scope.step_ids.push_back(id);
+    scope.steps.at(loop).body.push_back(key.value);
+    scope.loop_of_name.emplace(key.value, loop);
+  }
+}
+
 // Pass one over steps: ids and kinds, so that templates may name any step, before or after.
 void declare_steps(LoadContext& context, const YamlNode& steps, Scope& scope) {
   scope.steps.reserve(steps.entries.size());
   scope.step_ids.reserve(steps.entries.size());
   for (const auto& [key, value] : steps.entries) {
     if (!key.is_scalar()) continue;
-    if (!is_identifier(key.value)) {
-      context.error(key, fmt::format("step id '{}' is not an identifier (letters, digits and "
-                                     "'_', not starting with a digit)",
-                                     key.value));
-      continue;
-    }
-    if (is_reserved_name(key.value)) {
-      context.error(key, fmt::format("step id '{}' is reserved: it means something else in "
-                                     "templates",
-                                     key.value));
-      continue;
-    }
+    if (!check_step_id(context, key, "step id")) continue;
     if (scope.steps.contains(key.value)) continue;  // a duplicate, already reported
-    Scope::StepInfo info;
-    info.index = scope.step_ids.size();
-    info.valid = false;
-    if (value.is_mapping()) {
-      int kinds = 0;
-      for (const auto& [field, ignored] : value.entries) {
-        const std::string& name = field.value;
-        std::optional<StepKind> kind;
-        if (name == "prompt" || name == "messages") kind = StepKind::kPrompt;
-        if (name == "run") kind = StepKind::kRun;
-        if (name == "human") kind = StepKind::kHuman;
-        if (name == "value") kind = StepKind::kValue;
-        if (name == "call") kind = StepKind::kCall;
-        if (name == "for_each") info.loops = true;
-        if (kind && (kinds == 0 || info.kind != *kind)) {
-          ++kinds;
-          info.kind = *kind;
-        }
-      }
-      info.valid = kinds == 1;
-    }
-    scope.steps.emplace(key.value, info);
+    scope.steps.emplace(key.value, step_info(value, scope.step_ids.size()));
     scope.step_ids.push_back(key.value);
+  }
+  scope.top_level_count = scope.step_ids.size();
+  for (const auto& [key, value] : steps.entries) {
+    auto declared = key.is_scalar() ? scope.steps.find(key.value) : scope.steps.end();
+    if (declared == scope.steps.end() || declared->second.kind != StepKind::kLoop ||
+        !declared->second.valid || !declared->second.body.empty()) {
+      continue;
+    }
+    const YamlNode* loop = LoadContext::find(value, "loop");
+    const YamlNode* body =
+        loop != nullptr && loop->is_mapping() ? LoadContext::find(*loop, "steps") : nullptr;
+    if (body != nullptr && body->is_mapping()) declare_loop_body(context, *body, key.value, scope);
   }
 }
 

@@ -18,8 +18,9 @@ const std::vector<std::string> kRunKeys = {"run", "stdin", "env", "cwd"};
 const std::vector<std::string> kHumanKeys = {"human", "show", "input"};
 const std::vector<std::string> kValueKeys = {"value"};
 const std::vector<std::string> kCallKeys = {"call", "with"};
-constexpr StepKind kKinds[] = {StepKind::kPrompt, StepKind::kRun, StepKind::kHuman,
-                               StepKind::kValue, StepKind::kCall};
+const std::vector<std::string> kLoopKeys = {"loop"};
+constexpr StepKind kKinds[] = {StepKind::kPrompt, StepKind::kRun,  StepKind::kHuman,
+                               StepKind::kValue,  StepKind::kCall, StepKind::kLoop};
 
 const std::vector<std::string>& kind_keys(StepKind kind) {
   switch (kind) {
@@ -33,6 +34,8 @@ const std::vector<std::string>& kind_keys(StepKind kind) {
       return kValueKeys;
     case StepKind::kCall:
       return kCallKeys;
+    case StepKind::kLoop:
+      return kLoopKeys;
   }
   return kValueKeys;
 }
@@ -55,6 +58,7 @@ std::optional<StepKind> kind_of_key(const YamlNode& key) {
   if (key.value == "human") return StepKind::kHuman;
   if (key.value == "value") return StepKind::kValue;
   if (key.value == "call") return StepKind::kCall;
+  if (key.value == "loop") return StepKind::kLoop;
   return std::nullopt;
 }
 
@@ -79,15 +83,28 @@ std::pair<KindKey, KindKey> kind_keys_of(const YamlNode& step) {
   return {first, {}};
 }
 
+// What parsing the steps fills in, by index in Scope::step_ids (steps inside loops included).
+struct StepTable {
+  explicit StepTable(std::size_t count) : parsed(count), spans(count), dependencies(count) {}
+
+  std::vector<std::optional<Step>> parsed;  // nullopt: not parsed, or it had errors
+  std::vector<SourceSpan> spans;
+  std::vector<std::vector<std::size_t>> dependencies;  // indices into Scope::step_ids
+};
+
 class StepParser {
  public:
-  StepParser(LoadContext& context, const Scope& scope, const Workflow& workflow)
-      : context_(context), scope_(scope), workflow_(workflow) {}
+  // `loop`: the id of the loop whose steps it parses; "" at the top level.
+  StepParser(LoadContext& context, const Scope& scope, const Workflow& workflow, StepTable& table,
+             std::string loop = "")
+      : context_(context),
+        scope_(scope),
+        workflow_(workflow),
+        table_(table),
+        loop_(std::move(loop)) {}
 
-  // nullopt when the step has errors; `dependencies` gets the steps it reads or needs (their
-  // indices in scope.step_ids).
-  std::optional<Step> parse(const YamlNode& key, const YamlNode& node,
-                            std::vector<std::size_t>& dependencies);
+  // Parses the step declared at `index` into the table. A loop parses its steps too.
+  void parse_into_table(const YamlNode& key, const YamlNode& node, std::size_t index);
 
  private:
   void check_keys(const YamlNode& node, StepKind kind);
@@ -97,13 +114,19 @@ class StepParser {
   std::optional<RunStep> run(const YamlNode& node);
   std::optional<HumanStep> human(const YamlNode& node);
   std::optional<CallStep> call(const YamlNode& node);
+  std::optional<LoopStep> loop(const YamlNode& node, std::size_t index);
+  std::optional<Step> parse(const YamlNode& key, const YamlNode& node,
+                            std::vector<std::size_t>& dependencies);
   void check_for_each(const YamlNode& node, const DataTemplate& data);
   void check_when(const YamlNode& node, const LocatedTemplate& when);
 
   LoadContext& context_;
   const Scope& scope_;
   const Workflow& workflow_;
+  StepTable& table_;
+  std::string loop_;
   std::string id_;
+  std::string name_;  // what templates call it
   std::string what_;
   std::string path_;  // steps.<id>, for the keys under it
   std::string loop_variable_;
@@ -143,7 +166,7 @@ std::optional<LocatedTemplate> StepParser::text(const YamlNode& node, const std:
     ok_ = false;
     return std::nullopt;
   }
-  check_references(context_, node, parsed->text, scope_, id_, loop_variable_, *dependencies_);
+  check_references(context_, node, parsed->text, scope_, name_, loop_variable_, *dependencies_);
   return parsed;
 }
 
@@ -405,7 +428,7 @@ std::optional<CallStep> StepParser::call(const YamlNode& node) {
   if (const YamlNode* with = LoadContext::find(node, "with")) {
     step.with = context_.data_template(*with, path_ + ".with");
     if (step.with) {
-      check_data_references(context_, *with, *step.with, scope_, id_, loop_variable_,
+      check_data_references(context_, *with, *step.with, scope_, name_, loop_variable_,
                             *dependencies_);
     } else {
       ok_ = false;
@@ -417,12 +440,14 @@ std::optional<CallStep> StepParser::call(const YamlNode& node) {
 
 std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
                                       std::vector<std::size_t>& dependencies) {
-  id_ = key.value;
+  name_ = key.value;
+  id_ = loop_.empty() ? name_ : loop_ + "." + name_;
   what_ = fmt::format("step '{}'", id_);
   path_ = "steps." + id_;
   dependencies_ = &dependencies;
   Step step;
   step.id = id_;
+  step.name = name_;
   step.span = context_.span_of(key);
   if (!node.is_mapping()) {
     context_.error(node.is_null() ? key : node, fmt::format("{} must be a mapping", what_));
@@ -432,8 +457,8 @@ std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
   auto [kind_key, other_kind_key] = kind_keys_of(node);
   if (kind_key.key == nullptr) {
     // A misspelt kind key ("promt") is the likely cause: point at it rather than the step.
-    static const std::vector<std::string> kKindKeys = {"prompt", "messages", "run",
-                                                       "human",  "value",    "call"};
+    static const std::vector<std::string> kKindKeys = {"prompt", "messages", "run", "human",
+                                                       "value",  "call",     "loop"};
     static const std::vector<std::string> kAll = all_keys();
     for (const auto& [entry_key, entry_value] : node.entries) {
       if (!entry_key.is_scalar()) continue;
@@ -445,7 +470,7 @@ std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
       return std::nullopt;
     }
     context_.error(key, fmt::format("{} has no kind: give it one of 'prompt', 'messages', "
-                                    "'run', 'human', 'value' or 'call'",
+                                    "'run', 'human', 'value', 'call' or 'loop'",
                                     what_));
     return std::nullopt;
   }
@@ -457,6 +482,29 @@ std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
   }
   step.kind = kind_key.kind;
   check_keys(node, step.kind);
+  // A step inside a loop is journaled once per iteration, numbered like a for_each item: it
+  // cannot fan out itself, nor hold another loop.
+  for (const char* field : {"for_each", "as", "retry", "timeout"}) {
+    const YamlNode* found = LoadContext::find(node, field);
+    if (found == nullptr) continue;
+    bool fan_out = std::string_view(field) == "for_each" || std::string_view(field) == "as";
+    if (step.kind == StepKind::kLoop) {
+      context_.error(*found, fmt::format("{} is a loop and cannot have '{}'{}", what_, field,
+                                         fan_out ? "; a loop's steps run once per iteration"
+                                                 : "; set it on the loop's steps"));
+      ok_ = false;
+    } else if (!loop_.empty() && fan_out) {
+      context_.error(*found, fmt::format("{} is inside loop '{}' and cannot have '{}'; put the "
+                                         "for_each step outside the loop",
+                                         what_, loop_, field));
+      ok_ = false;
+    }
+  }
+  if (!loop_.empty() && step.kind == StepKind::kLoop) {
+    context_.error(*kind_key.key,
+                   fmt::format("{} is inside loop '{}': loops do not nest", what_, loop_));
+    return std::nullopt;
+  }
 
   if (const YamlNode* as = LoadContext::find(node, "as")) {
     if (!as->is_scalar() || !is_identifier(as->value) || as->value == "inputs" ||
@@ -503,7 +551,14 @@ std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
         const std::string& name = (*list)[i];
         const YamlNode& at = needs->is_scalar() ? *needs : needs->items[i];
         auto needed = scope_.steps.find(name);
-        if (name == id_) {
+        if (needed != scope_.steps.end() && name.find('.') != std::string::npos) {
+          needed = scope_.steps.end();  // "loop.step": only the steps of a loop need each other
+        }
+        if (!loop_.empty() && name == loop_) {
+          context_.error(at,
+                         fmt::format("{} is inside loop '{}' and cannot need it", what_, loop_));
+          ok_ = false;
+        } else if (name == name_) {
           context_.error(at, fmt::format("{} needs itself", what_));
           ok_ = false;
         } else if (needed == scope_.steps.end()) {
@@ -548,11 +603,18 @@ std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
     case StepKind::kCall:
       if (auto body = call(node)) step.body = std::move(*body);
       break;
+    case StepKind::kLoop:
+      if (auto body = loop(node, scope_.steps.at(id_).index)) {
+        step.body = std::move(*body);
+      } else {
+        ok_ = false;
+      }
+      break;
     case StepKind::kValue: {
       const YamlNode& value = *LoadContext::find(node, "value");
       auto data = context_.data_template(value, path_ + ".value");
       if (data) {
-        check_data_references(context_, value, *data, scope_, id_, loop_variable_, dependencies);
+        check_data_references(context_, value, *data, scope_, name_, loop_variable_, dependencies);
         step.body = ValueStep{std::move(*data)};
       } else {
         ok_ = false;
@@ -564,38 +626,136 @@ std::optional<Step> StepParser::parse(const YamlNode& key, const YamlNode& node,
   return step;
 }
 
+void StepParser::parse_into_table(const YamlNode& key, const YamlNode& node, std::size_t index) {
+  table_.spans[index] = context_.span_of(key);
+  table_.parsed[index] = parse(key, node, table_.dependencies[index]);
+}
+
+// `loop: {max, until, steps}`. `index` is the loop's own index in Scope::step_ids. Its steps go
+// into the table; the loop depends on what they (and `until`) read outside it.
+std::optional<LoopStep> StepParser::loop(const YamlNode& node, std::size_t index) {
+  const YamlNode& spec = *LoadContext::find(node, "loop");
+  if (!context_.check_mapping(spec, path_ + ".loop", {"max", "until", "steps"})) {
+    ok_ = false;
+    return std::nullopt;
+  }
+  LoopStep loop;
+  const YamlNode* max = LoadContext::find(spec, "max");
+  if (max == nullptr) {
+    const YamlNode* loop_key = &spec;
+    for (const auto& [key, value] : node.entries) {
+      if (&value == &spec) loop_key = &key;
+    }
+    context_.error(*loop_key,
+                   fmt::format("{}.loop needs 'max', the most iterations it may run (1 to "
+                               "{})",
+                               path_, LoopStep::kMaxIterations));
+    ok_ = false;
+  } else if (auto count = context_.integer(*max, path_ + ".loop.max")) {
+    if (*count < 1 || *count > LoopStep::kMaxIterations) {
+      context_.error(*max, fmt::format("{}.loop.max must be from 1 to {}, not {}", path_,
+                                       LoopStep::kMaxIterations, *count));
+      ok_ = false;
+    } else {
+      loop.max = static_cast<int>(*count);
+    }
+  } else {
+    ok_ = false;
+  }
+
+  // The loop's steps see each other by name, `loop`, and everything outside.
+  Scope body = scope_;
+  body.loop = id_;
+  const Scope::StepInfo& self = scope_.steps.at(id_);
+  for (const std::string& name : self.body) body.steps[name] = scope_.steps.at(id_ + "." + name);
+  std::vector<std::size_t> inside;  // the indices of its steps
+  for (const std::string& name : self.body) inside.push_back(body.steps.at(name).index);
+  std::vector<std::size_t> read;  // what its steps and `until` read
+
+  const YamlNode* steps = LoadContext::find(spec, "steps");
+  if (steps == nullptr || !steps->is_mapping() || steps->entries.empty()) {
+    context_.error(
+        steps != nullptr ? *steps : spec,
+        fmt::format("{}.loop needs 'steps': a mapping of the steps each iteration runs", path_));
+    ok_ = false;
+  } else if (context_.check_names(*steps, fmt::format("the steps of loop '{}'", id_))) {
+    for (const auto& [key, value] : steps->entries) {
+      if (!key.is_scalar()) continue;
+      auto declared = scope_.steps.find(id_ + "." + key.value);
+      if (declared == scope_.steps.end()) continue;  // an invalid name
+      const std::size_t step = declared->second.index;
+      if (table_.spans[step].is_known()) continue;  // a duplicate
+      StepParser parser(context_, body, workflow_, table_, id_);
+      parser.parse_into_table(key, value, step);
+      if (!table_.parsed[step]) {
+        ok_ = false;
+        continue;
+      }
+      table_.parsed[step]->loop = index;
+      for (std::size_t dependency : table_.dependencies[step]) read.push_back(dependency);
+    }
+  }
+  if (const YamlNode* until = LoadContext::find(spec, "until")) {
+    loop.until = context_.template_text(*until, FieldName(path_, "loop.until"));
+    if (!loop.until) {
+      ok_ = false;
+    } else if (loop.until->text.references().empty()) {
+      context_.error(*until, fmt::format("{}.loop.until is a constant condition; it must read "
+                                         "the iteration's steps, as in \"{{{{ test.exit_code == 0 "
+                                         "}}}}\"",
+                                         path_));
+      ok_ = false;
+    } else {
+      check_references(context_, *until, loop.until->text, body, "", "", read);
+    }
+  }
+  for (std::size_t dependency : read) {
+    if (std::find(inside.begin(), inside.end(), dependency) != inside.end()) continue;
+    if (std::find(dependencies_->begin(), dependencies_->end(), dependency) ==
+        dependencies_->end()) {
+      dependencies_->push_back(dependency);
+    }
+  }
+  loop.fields = self.body;
+  loop.fields.push_back("iterations");
+  return loop;
+}
+
 }  // namespace
 
 void parse_steps(LoadContext& context, const YamlNode& node, Scope& scope, Workflow& workflow) {
   // Every declared step takes part in the graph, even one with errors, so that cycles are
   // reported together with the other errors.
   const std::size_t count = scope.step_ids.size();
-  std::vector<SourceSpan> spans(count);
-  std::vector<std::vector<std::size_t>> dependencies(count);  // indices into scope.step_ids
-  workflow.steps.reserve(count);
-  workflow.step_index.reserve(count);
-  bool complete = true;
+  StepTable table(count);
   for (const auto& [key, value] : node.entries) {
     auto declared = key.is_scalar() ? scope.steps.find(key.value) : scope.steps.end();
     if (declared == scope.steps.end()) continue;  // an invalid id
     const std::size_t index = declared->second.index;
-    if (spans[index].is_known()) continue;  // a duplicate
-    spans[index] = context.span_of(key);
-    StepParser parser(context, scope, workflow);
-    auto step = parser.parse(key, value, dependencies[index]);
-    if (step) {
-      workflow.step_index.emplace(step->id, workflow.steps.size());
-      workflow.steps.push_back(std::move(*step));
-    } else {
-      complete = false;
-    }
+    if (table.spans[index].is_known()) continue;  // a duplicate
+    StepParser parser(context, scope, workflow, table);
+    parser.parse_into_table(key, value, index);
   }
-  std::vector<std::size_t> order = order_steps(context, scope.step_ids, spans, dependencies);
-  if (!complete || workflow.steps.size() != count) return;
+  std::vector<std::size_t> order =
+      order_steps(context, scope.step_ids, table.spans, table.dependencies);
+  for (const std::optional<Step>& step : table.parsed) {
+    if (!step) return;
+  }
   // Complete: step i is declared step i.
-  workflow.topological_order = std::move(order);
+  workflow.steps.reserve(count);
+  workflow.step_index.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
-    workflow.steps[i].dependencies = std::move(dependencies[i]);
+    workflow.step_index.emplace(table.parsed[i]->id, i);
+    workflow.steps.push_back(std::move(*table.parsed[i]));
+    workflow.steps[i].dependencies = std::move(table.dependencies[i]);
+  }
+  for (std::size_t index : order) {
+    std::optional<std::size_t> loop = workflow.steps[index].loop;
+    if (!loop) {
+      workflow.topological_order.push_back(index);
+    } else {
+      std::get<LoopStep>(workflow.steps[*loop].body).body.push_back(index);
+    }
   }
 }
 

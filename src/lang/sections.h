@@ -26,13 +26,22 @@ struct Scope {
   struct StepInfo {
     std::size_t index = 0;  // into step_ids
     StepKind kind = StepKind::kValue;
-    bool loops = false;  // has for_each: every field is a list
-    bool valid = true;   // false when its kind is unknown (no field checks then)
+    bool loops = false;             // has for_each: every field is a list
+    bool valid = true;              // false when its kind is unknown (no field checks then)
+    std::vector<std::string> body;  // a loop's steps, by name
+    std::string loop;               // the id of the loop it belongs to; "" at the top level
   };
   const Workflow* workflow = nullptr;
+  // Every step by id ("fix.test" for the step `test` of loop `fix`), and inside a loop's body
+  // also its steps by name.
   std::unordered_map<std::string, StepInfo> steps;
-  std::vector<std::string> step_ids;  // for did-you-mean
+  std::vector<std::string> step_ids;  // every id, by index: the top-level ones first
   std::vector<std::string> input_names;
+  std::size_t top_level_count = 0;  // step_ids[0, top_level_count) are top-level steps
+  // Inside a loop's body (its steps, its `until`): the loop's id; "" elsewhere.
+  std::string loop;
+  // The names of steps inside loops -> the first loop holding one, for hints.
+  std::unordered_map<std::string, std::string> loop_of_name;
 };
 
 // Parses a template of the step being parsed, checks what it reads, and reports problems;

@@ -62,6 +62,8 @@ std::string_view step_kind_name(StepKind kind) {
       return "value";
     case StepKind::kCall:
       return "call";
+    case StepKind::kLoop:
+      return "loop";
   }
   return "?";
 }

@@ -115,9 +115,10 @@ struct Budget {
   std::optional<std::int64_t> tokens;
 };
 
-enum class StepKind { kPrompt, kRun, kHuman, kValue, kCall };
+enum class StepKind { kPrompt, kRun, kHuman, kValue, kCall, kLoop };
 std::string_view step_kind_name(StepKind kind);
-// The fields of a step's result that templates may read ("output", "json", ...).
+// The fields of a step's result that templates may read ("output", "json", ...). A loop's
+// fields also hold its steps' names (LoopStep::fields).
 const std::vector<std::string>& step_fields(StepKind kind);
 
 struct Message {
@@ -182,19 +183,37 @@ struct CallStep {
   std::optional<DataTemplate> with;  // its input; none when absent
 };
 
+// `loop:`: a group of steps run again and again, each iteration seeing the previous one's
+// results, until `until` holds after an iteration or `max` iterations ran.
+struct LoopStep {
+  static constexpr int kMaxIterations = 1000;
+
+  int max = 1;                           // 1..kMaxIterations
+  std::optional<LocatedTemplate> until;  // none: exactly `max` iterations
+  // Its steps (indices into Workflow::steps), each after the steps it reads in the iteration.
+  std::vector<std::size_t> body;
+  std::vector<std::string> fields;  // its steps' names, then "iterations"
+};
+
 struct Step {
+  // The id in the journal and in `baton` commands; a step inside a loop is "<loop>.<name>".
   std::string id;
+  std::string name;  // what templates call it: the id, or the name inside its loop
   std::string description;
   StepKind kind = StepKind::kValue;
-  std::variant<PromptStep, RunStep, HumanStep, ValueStep, CallStep> body;
+  std::variant<PromptStep, RunStep, HumanStep, ValueStep, CallStep, LoopStep> body;
+  // The loop this step belongs to (an index into Workflow::steps); none for a top-level step.
+  std::optional<std::size_t> loop;
   std::vector<std::string> needs;
   std::optional<LocatedTemplate> when;
   std::optional<DataTemplate> for_each;
   std::string as = "item";
-  std::optional<RetryPolicy> retry;       // the step's, else defaults.retry (engine decides)
-  std::optional<Milliseconds> timeout;    // the step's, else defaults.timeout
-  std::vector<std::size_t> dependencies;  // indices into Workflow::steps: references + needs
-  SourceSpan span;                        // the step id
+  std::optional<RetryPolicy> retry;     // the step's, else defaults.retry (engine decides)
+  std::optional<Milliseconds> timeout;  // the step's, else defaults.timeout
+  // Indices into Workflow::steps: references + needs. A loop depends on what its steps read
+  // outside it; a step in a loop, on its loop's other steps it reads and on outside steps.
+  std::vector<std::size_t> dependencies;
+  SourceSpan span;  // the step id
   // A digest of the step's definition (fingerprint.h): a result computed under another
   // fingerprint was computed by another definition.
   std::string fingerprint;
@@ -204,6 +223,7 @@ struct Step {
   const HumanStep* human() const { return std::get_if<HumanStep>(&body); }
   const ValueStep* value() const { return std::get_if<ValueStep>(&body); }
   const CallStep* call() const { return std::get_if<CallStep>(&body); }
+  const LoopStep* loop_body() const { return std::get_if<LoopStep>(&body); }
 };
 
 struct Output {
@@ -219,8 +239,10 @@ struct Workflow {
   std::vector<Model> models;
   Defaults defaults;
   Budget budget;
-  std::vector<Step> steps;                     // in file order
-  std::vector<std::size_t> topological_order;  // every step after its dependencies; stable
+  // The top-level steps in file order, then the steps inside loops (loop by loop, in file order).
+  std::vector<Step> steps;
+  // Every top-level step after its dependencies; stable. A loop's steps are in LoopStep::body.
+  std::vector<std::size_t> topological_order;
   std::vector<Output> outputs;
 
   // nullptr when there is no such step / model / input.

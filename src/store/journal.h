@@ -107,6 +107,9 @@ struct DecisionRecord {
   std::string value_json;  // the answer, "" when none
   std::string reason;
   std::int64_t decided_ms = 0;
+  // What the conductor was shown when deciding (a human step's `show`, or the answer a prompt
+  // step asked about), "" when nothing; with value_json, it makes an edit's diff.
+  std::string original;
 };
 
 struct EventRecord {

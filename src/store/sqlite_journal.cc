@@ -278,6 +278,7 @@ class SqliteJournal final : public Journal {
     upsert.bind_text(5, decision.value_json);
     upsert.bind_text(6, decision.reason);
     upsert.bind_int(7, decision.decided_ms);
+    upsert.bind_text(8, decision.original);
     return in_context(write(upsert), [&] {
       return "saving the decision on step " + step_label(decision.step_id, decision.item) +
              " of run " + in_quotes(run_id);

@@ -20,7 +20,7 @@ struct Migration {
 // - steps and decisions are WITHOUT ROWID: the key is the table, no second index to update.
 // - events.seq and attempts.id are plain INTEGER PRIMARY KEYs (max + 1), not AUTOINCREMENT,
 //   which would update sqlite_sequence on every insert.
-constexpr std::array<Migration, 4> kMigrations = {{
+constexpr std::array<Migration, 5> kMigrations = {{
     {"initial schema", R"sql(
 CREATE TABLE runs (
   id TEXT NOT NULL PRIMARY KEY,
@@ -139,6 +139,11 @@ ALTER TABLE runs ADD COLUMN rerun_from TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN overrides_json TEXT NOT NULL DEFAULT '';
 ALTER TABLE steps ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
 ALTER TABLE steps ADD COLUMN reused_from TEXT NOT NULL DEFAULT '';
+)sql"},
+    // Human decisions: what the conductor was shown when deciding, so that an edited answer
+    // can be compared with it.
+    {"decision original", R"sql(
+ALTER TABLE decisions ADD COLUMN original TEXT NOT NULL DEFAULT '';
 )sql"},
 }};
 

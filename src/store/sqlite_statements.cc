@@ -81,14 +81,15 @@ constexpr const char* kAttempts =
     "WHERE run_id = ?1 ORDER BY id";
 
 constexpr const char* kPutDecision =
-    "INSERT INTO decisions (run_id, step_id, item, approved, value_json, reason, decided_ms) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+    "INSERT INTO decisions (run_id, step_id, item, approved, value_json, reason, decided_ms, "
+    "original) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
     "ON CONFLICT (run_id, step_id, item) DO UPDATE SET approved = excluded.approved, "
     "value_json = excluded.value_json, reason = excluded.reason, "
-    "decided_ms = excluded.decided_ms";
+    "decided_ms = excluded.decided_ms, original = excluded.original";
 // ?1 run id
 constexpr const char* kDecisions =
-    "SELECT step_id, item, approved, value_json, reason, decided_ms FROM decisions "
+    "SELECT step_id, item, approved, value_json, reason, decided_ms, original FROM decisions "
     "WHERE run_id = ?1 ORDER BY step_id, item";
 
 // Two statements run under the write lock rather than one INSERT ... RETURNING seq: RETURNING
@@ -221,6 +222,7 @@ Result<DecisionRecord> read_decision(const Statement& row) {
   decision.value_json = row.column_text(3);
   decision.reason = row.column_text(4);
   decision.decided_ms = row.column_int(5);
+  decision.original = row.column_text(6);
   return decision;
 }
 

@@ -119,7 +119,7 @@ steps:
             "3:18: unknown name 'nope': not a step, 'inputs' or a loop variable\n"
             "4:17: unknown key 'wat' in step 'b'\n"
             "5:3: step 'c' has no kind: give it one of 'prompt', 'messages', 'run', 'human', "
-            "'value' or 'call'\n");
+            "'value', 'call' or 'loop'\n");
 }
 
 TEST(WorkflowLoaderTest, NamesTheCycle) {
