@@ -167,7 +167,8 @@ struct Engine::State {
     cache::CachingOptions caching;
     caching.base_url = [this](const lang::Model& model) { return base_url_of(model); };
     caching.cost_usd = [](const lang::Model& model, const providers::ModelUsage& usage) {
-      return engine::call_cost_usd(model, usage.input_tokens, usage.output_tokens);
+      return engine::call_cost_usd(model, usage.input_tokens, usage.output_tokens,
+                                   usage.cached_input_tokens, usage.cache_creation_input_tokens);
     };
     cached = cache::make_caching_provider(loop, api, *responses, std::move(caching));
     return cached.get();

@@ -210,7 +210,8 @@ void parse_model(LoadContext& context, const YamlNode& key, const YamlNode& node
     model.retry = context.retry(*value, path + ".retry");
   }
   if (const YamlNode* value = LoadContext::find(node, "price")) {
-    if (context.check_mapping(*value, path + ".price", {"input", "output", "cached_input"})) {
+    if (context.check_mapping(*value, path + ".price",
+                              {"input", "output", "cached_input", "cache_write"})) {
       Price price;
       if (const YamlNode* item = LoadContext::find(*value, "input")) {
         price.input = non_negative(context, *item, path + ".price.input").value_or(0);
@@ -218,8 +219,12 @@ void parse_model(LoadContext& context, const YamlNode& key, const YamlNode& node
       if (const YamlNode* item = LoadContext::find(*value, "output")) {
         price.output = non_negative(context, *item, path + ".price.output").value_or(0);
       }
+      price.cached_input = price.input;
       if (const YamlNode* item = LoadContext::find(*value, "cached_input")) {
         price.cached_input = non_negative(context, *item, path + ".price.cached_input").value_or(0);
+      }
+      if (const YamlNode* item = LoadContext::find(*value, "cache_write")) {
+        price.cache_write = non_negative(context, *item, path + ".price.cache_write");
       }
       model.price = price;
     }

@@ -77,7 +77,8 @@ struct RetryPolicy {
 struct Price {  // USD per million tokens
   double input = 0;
   double output = 0;
-  double cached_input = 0;
+  double cached_input = 0;  // input read from the provider's prompt cache; `input` when not given
+  std::optional<double> cache_write;  // input written to it (Anthropic); 1.25 x input when unset
 };
 
 // `rate_limit:` of a model block: what the API allows per minute. It holds for every model that

@@ -20,7 +20,7 @@ struct Migration {
 // - steps and decisions are WITHOUT ROWID: the key is the table, no second index to update.
 // - events.seq and attempts.id are plain INTEGER PRIMARY KEYs (max + 1), not AUTOINCREMENT,
 //   which would update sqlite_sequence on every insert.
-constexpr std::array<Migration, 3> kMigrations = {{
+constexpr std::array<Migration, 4> kMigrations = {{
     {"initial schema", R"sql(
 CREATE TABLE runs (
   id TEXT NOT NULL PRIMARY KEY,
@@ -129,6 +129,12 @@ CREATE TRIGGER events_are_not_deleted BEFORE DELETE ON events
 ALTER TABLE attempts ADD COLUMN purpose TEXT NOT NULL DEFAULT '';
 ALTER TABLE attempts ADD COLUMN feedback TEXT NOT NULL DEFAULT '';
 ALTER TABLE attempts ADD COLUMN answer TEXT NOT NULL DEFAULT '';
+)sql"},
+    // Prompt caching: of an attempt's input tokens, those read from the provider's cache and
+    // those written to it, which are priced apart.
+    {"attempt cached input tokens", R"sql(
+ALTER TABLE attempts ADD COLUMN cached_input_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE attempts ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
 )sql"},
 }};
 
