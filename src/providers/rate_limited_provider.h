@@ -46,7 +46,7 @@ class RateLimitedProvider final : public ModelProvider {
   CallId start(const ModelCall& call, Callback done) override;
   void cancel(CallId id) override;
 
-  // The limiter of `model`'s key, nullptr when it has none (for tests and the live view).
+  // The limiter of `model`'s key, nullptr when it has none.
   const RateLimiter* limiter_for(const lang::Model& model) const;
 
  private:
