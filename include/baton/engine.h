@@ -68,8 +68,11 @@ struct Event {
 };
 
 struct Usage {
-  std::int64_t input_tokens = 0;
+  std::int64_t input_tokens = 0;  // all of them, cached ones included
   std::int64_t output_tokens = 0;
+  // Of input_tokens: read from the provider's prompt cache, and written to it (Anthropic).
+  std::int64_t cached_input_tokens = 0;
+  std::int64_t cache_write_tokens = 0;
 };
 
 struct RunSummary {
@@ -108,6 +111,7 @@ struct AttemptInfo {
   std::int64_t started_ms = 0;
   std::int64_t ended_ms = 0;
   Usage usage;
+  double cost_usd = 0;  // at the model's price; 0 when unknown or answered by the cache
   // When an output contract rejected the answer: why (what the model was told), and the answer.
   std::string feedback;
   std::string answer;
@@ -137,13 +141,24 @@ struct StepInfo {
   std::string reused_from;  // the run whose result a rerun copied, "" when computed in this run
   std::string fingerprint;  // of the step's definition that computed it ("" in older journals)
   std::optional<DecisionInfo> decision;  // when a human answered it
+  Usage usage;          // of its attempts
+  double cost_usd = 0;  // of its attempts
+};
+
+// What one model (a model block) of a run used and cost, over all its attempts.
+struct ModelCost {
+  std::string model;  // the model block's name
+  int calls = 0;      // attempts sent (cache hits not counted)
+  Usage usage;
+  double cost_usd = 0;
 };
 
 struct RunDetail {
   RunSummary summary;
   std::string inputs_json;
   std::string workflow_hash;
-  std::vector<StepInfo> steps;  // in the workflow's order, for_each items after their step
+  std::vector<StepInfo> steps;    // in the workflow's order, for_each items after their step
+  std::vector<ModelCost> models;  // by model name
 };
 
 // What rerun() changes: the step to run again from (it and every step that reads it, directly

@@ -96,6 +96,29 @@ ordered_json decision_json(const StepInfo& step) {
   return json;
 }
 
+// Token counts; the prompt-cache ones only when there are some.
+ordered_json usage_json(const Usage& usage) {
+  ordered_json json = {{"input_tokens", usage.input_tokens},
+                       {"output_tokens", usage.output_tokens}};
+  if (usage.cached_input_tokens > 0) json["cached_input_tokens"] = usage.cached_input_tokens;
+  if (usage.cache_write_tokens > 0) json["cache_write_tokens"] = usage.cache_write_tokens;
+  return json;
+}
+
+ordered_json models_json(const std::vector<ModelCost>& models) {
+  ordered_json list = ordered_json::array();
+  for (const ModelCost& model : models) {
+    list.push_back({{"model", model.model},
+                    {"calls", model.calls},
+                    {"usage", usage_json(model.usage)},
+                    {"cost_usd", model.cost_usd}});
+  }
+  return list;
+}
+
+// "  $0.0123" when something was paid, else "".
+std::string cost_text(double usd) { return usd > 0 ? fmt::format("  ${:.4f}", usd) : ""; }
+
 ordered_json step_json(const StepInfo& step) {
   ordered_json attempts = ordered_json::array();
   for (const AttemptInfo& attempt : step.attempts) {
@@ -109,9 +132,8 @@ ordered_json step_json(const StepInfo& step) {
                           {"error", attempt.error},
                           {"started_ms", attempt.started_ms},
                           {"ended_ms", attempt.ended_ms},
-                          {"usage",
-                           {{"input_tokens", attempt.usage.input_tokens},
-                            {"output_tokens", attempt.usage.output_tokens}}}};
+                          {"usage", usage_json(attempt.usage)},
+                          {"cost_usd", attempt.cost_usd}};
     if (attempt.cached) {
       entry["cached"] = true;
       entry["saved_usd"] = attempt.saved_usd;
@@ -131,6 +153,8 @@ ordered_json step_json(const StepInfo& step) {
   if (!step.fingerprint.empty()) json["fingerprint"] = step.fingerprint;
   json["started_ms"] = step.started_ms;
   json["ended_ms"] = step.ended_ms;
+  json["usage"] = usage_json(step.usage);
+  json["cost_usd"] = step.cost_usd;
   json["attempts"] = attempts;
   if (step.decision) json["decision"] = decision_json(step);
   return json;
@@ -195,12 +219,16 @@ void print_step_detail(const StepInfo& step) {
       fmt::print("  edit:\n    {}\n", indented(diff.substr(0, diff.size() - 1), 4));
   }
   for (const AttemptInfo& attempt : step.attempts) {
-    fmt::print("  attempt {} ({}{}{}): {}{} {}  {}+{} tokens\n", attempt.number, attempt.kind,
+    fmt::print("  attempt {} ({}{}{}): {}{} {}  {}+{} tokens{}{}\n", attempt.number, attempt.kind,
                attempt.model.empty() ? "" : " " + attempt.model,
                attempt.purpose.empty() ? "" : ", " + attempt.purpose, attempt.status,
                attempt.cached ? fmt::format(", cached, saved ${:.4f}", attempt.saved_usd) : "",
                duration(attempt.started_ms, attempt.ended_ms), attempt.usage.input_tokens,
-               attempt.usage.output_tokens);
+               attempt.usage.output_tokens,
+               attempt.usage.cached_input_tokens > 0
+                   ? fmt::format(" ({} cached)", attempt.usage.cached_input_tokens)
+                   : "",
+               cost_text(attempt.cost_usd));
     if (!attempt.feedback.empty()) {
       fmt::print("    rejected: {}\n", indented(attempt.feedback, 6));
       fmt::print("    answer: {}\n", indented(attempt.answer, 6));
@@ -235,6 +263,7 @@ int show_run(const InspectOptions& options) {
     ordered_json steps = ordered_json::array();
     for (const StepInfo* step : chosen) steps.push_back(step_json(*step));
     json["steps"] = steps;
+    json["models"] = models_json(detail->models);
     fmt::print("{}\n", dump(json));
     return kExitOk;
   }
@@ -260,15 +289,21 @@ int show_run(const InspectOptions& options) {
                  step->reused_from);
       continue;
     }
-    fmt::print("  {:<28} {:<10} {:>7}  {} attempt(s){}\n", label(*step), step->status,
+    fmt::print("  {:<28} {:<10} {:>7}  {} attempt(s){}{}\n", label(*step), step->status,
                duration(step->started_ms, step->ended_ms), step->attempts.size(),
-               step->error.empty() ? "" : "  " + step->error);
+               cost_text(step->cost_usd), step->error.empty() ? "" : "  " + step->error);
     // Rejected answers, so that a repaired step does not hide what went wrong first.
     for (const AttemptInfo& attempt : step->attempts) {
       if (attempt.feedback.empty()) continue;
       std::string first_line = attempt.feedback.substr(0, attempt.feedback.find('\n'));
       fmt::print("    attempt {} ({}) rejected: {}\n", attempt.number, attempt.model, first_line);
     }
+  }
+  if (!detail->models.empty()) fmt::print("models:\n");
+  for (const ModelCost& model : detail->models) {
+    fmt::print("  {:<28} {} call(s)  {} input ({} cached) + {} output tokens{}\n", model.model,
+               model.calls, model.usage.input_tokens, model.usage.cached_input_tokens,
+               model.usage.output_tokens, cost_text(model.cost_usd));
   }
   return kExitOk;
 }

@@ -25,10 +25,12 @@
 #include "src/net/http_client.h"
 #include "src/providers/anthropic_endpoint.h"
 #include "src/providers/anthropic_provider.h"
+#include "src/providers/command_provider.h"
 #include "src/providers/fixture.h"
 #include "src/providers/fixture_provider.h"
 #include "src/providers/openai_endpoint.h"
 #include "src/providers/openai_provider.h"
+#include "src/providers/rate_limited_provider.h"
 #include "src/store/journal.h"
 #include "src/store/response_cache.h"
 #include "src/tools/process.h"
@@ -47,6 +49,10 @@ struct Engine::State {
   std::unique_ptr<net::HttpClient> http;
   std::unique_ptr<providers::ModelProvider> openai;
   std::unique_ptr<providers::ModelProvider> anthropic;
+  // The rate limits (`rate_limit:`) over the two APIs, shared by every run of this engine.
+  std::unique_ptr<providers::RateLimitedProvider> limited_openai;
+  std::unique_ptr<providers::RateLimitedProvider> limited_anthropic;
+  std::unique_ptr<providers::ModelProvider> command;  // `provider: command` models
   std::shared_ptr<const providers::Fixture> fixture;
   std::unique_ptr<providers::ModelProvider> fixture_provider;
   engine::HandlerMap handlers;
@@ -59,6 +65,7 @@ struct Engine::State {
   std::unique_ptr<store::ResponseCache> cache;
   std::unique_ptr<providers::ModelProvider> cached_openai;
   std::unique_ptr<providers::ModelProvider> cached_anthropic;
+  std::unique_ptr<providers::ModelProvider> cached_command;
   std::shared_ptr<const cache::Cassette> replay;
   std::unique_ptr<providers::ModelProvider> replay_provider;
   std::unique_ptr<cache::CassetteWriter> recording;
@@ -87,11 +94,14 @@ struct Engine::State {
       case lang::Provider::kOpenAi:
         if (!http) http = std::make_unique<net::HttpClient>(loop);
         if (!openai) openai = providers::make_openai_provider(loop, *http, environment);
-        return behind_cache(*openai, cached_openai);
+        return behind_cache(rate_limited(*openai, limited_openai), cached_openai);
       case lang::Provider::kAnthropic:
         if (!http) http = std::make_unique<net::HttpClient>(loop);
         if (!anthropic) anthropic = providers::make_anthropic_provider(loop, *http, environment);
-        return behind_cache(*anthropic, cached_anthropic);
+        return behind_cache(rate_limited(*anthropic, limited_anthropic), cached_anthropic);
+      case lang::Provider::kCommand:
+        if (!command) command = providers::make_command_provider(loop, processes);
+        return behind_cache(*command, cached_command);
       case lang::Provider::kFixture:
         return Error(ErrorCode::kFailedPrecondition,
                      "model '" + model.name + "' uses provider 'fixture': give a fixture file");
@@ -101,6 +111,54 @@ struct Engine::State {
                      std::string(lang::provider_name(model.provider)) + "' is not supported yet");
   }
 
+  // Where a model's calls go (its effective base URL).
+  std::string base_url_of(const lang::Model& model) const {
+    if (model.provider == lang::Provider::kCommand) {  // the program, for the cache's key
+      std::string argv = "command:";
+      for (const std::string& arg : model.command) argv += std::string(1, '\0') + arg;
+      return argv;
+    }
+    if (model.provider == lang::Provider::kAnthropic) {
+      Result<providers::AnthropicEndpoint> endpoint =
+          providers::resolve_anthropic_endpoint(model, environment);
+      return endpoint ? endpoint->base_url : model.base_url;
+    }
+    Result<providers::OpenAiEndpoint> endpoint =
+        providers::resolve_openai_endpoint(model, environment);
+    return endpoint ? endpoint->base_url : model.base_url;
+  }
+
+  // The API key a model's calls count against, by the variable that holds it (never the key).
+  std::string rate_limit_key(const lang::Model& model) const {
+    std::string variable = model.api_key_env;
+    if (variable.empty()) {
+      if (model.provider == lang::Provider::kAnthropic) {
+        Result<providers::AnthropicEndpoint> endpoint =
+            providers::resolve_anthropic_endpoint(model, environment);
+        if (endpoint) variable = endpoint->key_variable;
+      } else if (Result<providers::OpenAiEndpoint> endpoint =
+                     providers::resolve_openai_endpoint(model, environment)) {
+        variable = endpoint->key_variable;
+      }
+    }
+    return std::string(lang::provider_name(model.provider)) + " " + base_url_of(model) + " " +
+           variable;
+  }
+
+  // `api` behind the rate limits of its models' keys.
+  providers::ModelProvider& rate_limited(providers::ModelProvider& api,
+                                         std::unique_ptr<providers::RateLimitedProvider>& limited) {
+    if (!limited) {
+      providers::RateLimitOptions limits;
+      limits.key = [this](const lang::Model& model) { return rate_limit_key(model); };
+      limits.tokens = [](const providers::ModelCall& call) {
+        return engine::estimated_prompt_tokens(call.messages) + call.model->max_tokens.value_or(0);
+      };
+      limited = std::make_unique<providers::RateLimitedProvider>(loop, api, std::move(limits));
+    }
+    return *limited;
+  }
+
   // `api` behind the response cache (`cached` holds the decorator), or `api` without a cache.
   Result<providers::ModelProvider*> behind_cache(
       providers::ModelProvider& api, std::unique_ptr<providers::ModelProvider>& cached) {
@@ -108,18 +166,10 @@ struct Engine::State {
     BATON_ASSIGN_OR_RETURN(store::ResponseCache * responses, response_cache());
     if (responses == nullptr) return &api;
     cache::CachingOptions caching;
-    caching.base_url = [this](const lang::Model& model) {
-      if (model.provider == lang::Provider::kAnthropic) {
-        Result<providers::AnthropicEndpoint> endpoint =
-            providers::resolve_anthropic_endpoint(model, environment);
-        return endpoint ? endpoint->base_url : model.base_url;
-      }
-      Result<providers::OpenAiEndpoint> endpoint =
-          providers::resolve_openai_endpoint(model, environment);
-      return endpoint ? endpoint->base_url : model.base_url;
-    };
+    caching.base_url = [this](const lang::Model& model) { return base_url_of(model); };
     caching.cost_usd = [](const lang::Model& model, const providers::ModelUsage& usage) {
-      return engine::call_cost_usd(model, usage.input_tokens, usage.output_tokens);
+      return engine::call_cost_usd(model, usage.input_tokens, usage.output_tokens,
+                                   usage.cached_input_tokens, usage.cache_creation_input_tokens);
     };
     cached = cache::make_caching_provider(loop, api, *responses, std::move(caching));
     return cached.get();
@@ -155,6 +205,16 @@ struct Engine::State {
       if (!recorder->last_error()) return recorder->last_error();
     }
     return ok_status();
+  }
+
+  // Makes a model's rate_limit hold for its key before any call of the run is sent.
+  void declare_rate_limit(const lang::Model& model) {
+    if (fixture || replay) return;
+    if (model.provider == lang::Provider::kOpenAi && limited_openai) {
+      limited_openai->declare(model);
+    } else if (model.provider == lang::Provider::kAnthropic && limited_anthropic) {
+      limited_anthropic->declare(model);
+    }
   }
 
   // Under a budget, every call's worst case must be known before it is sent.
@@ -200,6 +260,8 @@ struct Engine::State {
         }
       }
     }
+    // Declared on every model, so that a limit holds for all models sharing its key.
+    for (const lang::Model& model : workflow.models) declare_rate_limit(model);
     return ok_status();
   }
 

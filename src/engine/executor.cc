@@ -327,7 +327,7 @@ void RunExecutor::cancel_in_flight() {
         services_.loop->cancel_timer(unit.handle_id);
       }
       if (unit.phase == Phase::kInFlight) {
-        end_attempt(unit, store::AttemptStatus::kInterrupted, "", "cancelled", 0, 0, nullptr);
+        end_attempt(unit, store::AttemptStatus::kInterrupted, "", "cancelled", {}, nullptr);
       }
       unit.handle = Handle::kNone;
       unit.phase = Phase::kPending;

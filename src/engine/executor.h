@@ -223,9 +223,9 @@ class RunExecutor {
   Status restore_budget();
   void retry_later(UnitRef ref, std::chrono::milliseconds delay, const std::string& error);
   void begin_attempt(Unit& unit, std::string kind, std::string model, std::string request_json);
+  // Journals the attempt's end; `usage` and its cost at `model`'s price count towards the run.
   void end_attempt(Unit& unit, store::AttemptStatus status, std::string response_json,
-                   std::string error, std::int64_t input_tokens, std::int64_t output_tokens,
-                   const lang::Model* model);
+                   std::string error, const providers::ModelUsage& usage, const lang::Model* model);
 
   Services services_;
   std::shared_ptr<const lang::Workflow> workflow_;

@@ -48,13 +48,13 @@ void RunExecutor::call_handler(UnitRef ref) {
     }
   }
   if (error.empty()) {
-    end_attempt(unit, store::AttemptStatus::kSucceeded, to_json_text(output), "", 0, 0, nullptr);
+    end_attempt(unit, store::AttemptStatus::kSucceeded, to_json_text(output), "", {}, nullptr);
     lang::ValueDict result;
     result.set("output", std::move(output));
     finish_unit(ref, store::StepStatus::kSucceeded, lang::Value(std::move(result)), "");
     return;
   }
-  end_attempt(unit, store::AttemptStatus::kFailed, "", error, 0, 0, nullptr);
+  end_attempt(unit, store::AttemptStatus::kFailed, "", error, {}, nullptr);
   lang::RetryPolicy policy =
       spec.retry.value_or(workflow_->defaults.retry.value_or(lang::RetryPolicy{}));
   if (unit.model_attempts < policy.attempts) {

@@ -112,13 +112,15 @@ void RunExecutor::start_check(UnitRef ref, PendingAnswer pending) {
   }
   const providers::ModelUsage& usage = pending.reply.usage;
   if (!failure.empty()) {
-    end_attempt(unit, AttemptStatus::kFailed, std::move(pending.response_json), failure,
-                usage.input_tokens, usage.output_tokens, model);
+    end_attempt(unit, AttemptStatus::kFailed, std::move(pending.response_json), failure, usage,
+                model);
     finish_unit(ref, StepStatus::kFailed, lang::Value::none(), failure);
     return;
   }
   unit.attempt.input_tokens = usage.input_tokens;
   unit.attempt.output_tokens = usage.output_tokens;
+  unit.attempt.cached_input_tokens = usage.cached_input_tokens;
+  unit.attempt.cache_write_tokens = usage.cache_creation_input_tokens;
   unit.attempt.response_json = pending.response_json;
   check(services_.journal->finish_attempt(run_.id, unit.attempt));
 
@@ -147,8 +149,8 @@ void RunExecutor::on_check_result(UnitRef ref, Result<tools::ProcessResult> resu
     // Not the answer's fault: repairing would not help.
     std::string error = "output.check could not run: " + result.error().message();
     const providers::ModelUsage& usage = pending.reply.usage;
-    end_attempt(unit, AttemptStatus::kFailed, std::move(pending.response_json), error,
-                usage.input_tokens, usage.output_tokens, current_model(unit));
+    end_attempt(unit, AttemptStatus::kFailed, std::move(pending.response_json), error, usage,
+                current_model(unit));
     finish_unit(ref, StepStatus::kFailed, lang::Value::none(), error);
     return;
   }
@@ -177,8 +179,7 @@ void RunExecutor::accept_answer(UnitRef ref, const providers::ModelReply& reply,
                                 std::string response_json, lang::Value json) {
   Unit& unit = unit_at(ref);
   const lang::Model* model = current_model(unit);
-  end_attempt(unit, AttemptStatus::kSucceeded, std::move(response_json), "",
-              reply.usage.input_tokens, reply.usage.output_tokens, model);
+  end_attempt(unit, AttemptStatus::kSucceeded, std::move(response_json), "", reply.usage, model);
   lang::ValueDict usage;
   usage.set("input_tokens", lang::Value(reply.usage.input_tokens));
   usage.set("output_tokens", lang::Value(reply.usage.output_tokens));
@@ -197,7 +198,7 @@ void RunExecutor::reject_answer(UnitRef ref, const providers::ModelReply& reply,
   unit.attempt.feedback = feedback;
   unit.attempt.answer = reply.text;
   end_attempt(unit, AttemptStatus::kFailed, std::move(response_json), "rejected: " + feedback,
-              reply.usage.input_tokens, reply.usage.output_tokens, current_model(unit));
+              reply.usage, current_model(unit));
   after_rejection(ref, RepairTurn{reply.text, std::move(feedback)}, false);
 }
 

@@ -226,7 +226,7 @@ void RunExecutor::on_model_outcome(UnitRef ref, providers::ModelOutcome outcome)
 
   const Error& error = outcome.reply.error();
   std::string message = "model '" + model->name + "': " + error.message();
-  end_attempt(unit, AttemptStatus::kFailed, std::move(outcome.response_body), message, 0, 0, model);
+  end_attempt(unit, AttemptStatus::kFailed, std::move(outcome.response_body), message, {}, model);
   const lang::Step& spec = step_of(ref);
   lang::RetryPolicy policy{kDefaultModelAttempts, kDefaultModelBackoff, kDefaultMaxBackoff};
   if (spec.retry) {
@@ -294,19 +294,21 @@ void RunExecutor::begin_attempt(Unit& unit, std::string kind, std::string model,
 }
 
 void RunExecutor::end_attempt(Unit& unit, AttemptStatus status, std::string response_json,
-                              std::string error, std::int64_t input_tokens,
-                              std::int64_t output_tokens, const lang::Model* model) {
+                              std::string error, const providers::ModelUsage& usage,
+                              const lang::Model* model) {
   store::AttemptRecord& attempt = unit.attempt;
   attempt.status = status;
   attempt.response_json = std::move(response_json);
   attempt.error = std::move(error);
   attempt.ended_ms = now_ms();
-  attempt.input_tokens = input_tokens;
-  attempt.output_tokens = output_tokens;
+  attempt.input_tokens = usage.input_tokens;
+  attempt.output_tokens = usage.output_tokens;
+  attempt.cached_input_tokens = usage.cached_input_tokens;
+  attempt.cache_write_tokens = usage.cache_creation_input_tokens;
   check(services_.journal->finish_attempt(run_.id, attempt));
-  run_.input_tokens += input_tokens;
-  run_.output_tokens += output_tokens;
-  if (model != nullptr) run_.cost_usd += call_cost_usd(*model, input_tokens, output_tokens);
+  run_.input_tokens += usage.input_tokens;
+  run_.output_tokens += usage.output_tokens;
+  if (model != nullptr) run_.cost_usd += attempt_cost_usd(*model, attempt);
 }
 
 // --- run (a command) ------------------------------------------------------------------------
@@ -386,11 +388,11 @@ void RunExecutor::on_command_result(UnitRef ref, Result<tools::ProcessResult> re
     }
   }
   if (error.empty()) {
-    end_attempt(unit, AttemptStatus::kSucceeded, std::move(response), "", 0, 0, nullptr);
+    end_attempt(unit, AttemptStatus::kSucceeded, std::move(response), "", {}, nullptr);
     finish_unit(ref, StepStatus::kSucceeded, command_fields(*result), "");
     return;
   }
-  end_attempt(unit, AttemptStatus::kFailed, std::move(response), error, 0, 0, nullptr);
+  end_attempt(unit, AttemptStatus::kFailed, std::move(response), error, {}, nullptr);
   const lang::Step& spec = step_of(ref);
   lang::RetryPolicy policy =
       spec.retry.value_or(workflow_->defaults.retry.value_or(lang::RetryPolicy{}));

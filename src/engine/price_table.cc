@@ -64,7 +64,7 @@ Result<PriceTable> PriceTable::parse(std::string_view text, const std::string& o
   if (!root.IsMap() || !models || !models.IsMap()) {
     return invalid_input(origin +
                          ": expected a mapping `models:` from model name to "
-                         "{input, output, cached_input} (USD per million tokens)");
+                         "{input, output, cached_input, cache_write} (USD per million tokens)");
   }
   PriceTable table;
   for (const auto& entry : models) {
@@ -80,6 +80,10 @@ Result<PriceTable> PriceTable::parse(std::string_view text, const std::string& o
                            price_field(entry.second, "cached_input", origin, model, false));
     // Without a cached price, cached tokens cost what other input tokens cost.
     if (!entry.second["cached_input"]) price.cached_input = price.input;
+    if (entry.second["cache_write"]) {
+      BATON_ASSIGN_OR_RETURN(price.cache_write,
+                             price_field(entry.second, "cache_write", origin, model, false));
+    }
     table.prices_[model] = price;
   }
   return table;

@@ -71,6 +71,13 @@ bool is_local(std::string_view run_id) {
   return local_runs.contains(run_id);
 }
 
+void add_usage(Usage& total, const Usage& more) {
+  total.input_tokens += more.input_tokens;
+  total.output_tokens += more.output_tokens;
+  total.cached_input_tokens += more.cached_input_tokens;
+  total.cache_write_tokens += more.cache_write_tokens;
+}
+
 }  // namespace
 
 LocalRun::LocalRun(std::string run_id) : run_id_(std::move(run_id)) {
@@ -135,11 +142,24 @@ RunSummary to_summary(const store::RunRecord& run) {
 }
 
 double call_cost_usd(const lang::Model& model, std::int64_t input_tokens,
-                     std::int64_t output_tokens) {
+                     std::int64_t output_tokens, std::int64_t cached_input,
+                     std::int64_t cache_write) {
   if (!model.price) return 0;  // prices are USD per million tokens
-  return (static_cast<double>(input_tokens) * model.price->input +
-          static_cast<double>(output_tokens) * model.price->output) /
+  constexpr double kDefaultCacheWriteFactor = 1.25;
+  const lang::Price& price = *model.price;
+  const std::int64_t uncached =
+      std::max<std::int64_t>(0, input_tokens - cached_input - cache_write);
+  const double write_price = price.cache_write.value_or(price.input * kDefaultCacheWriteFactor);
+  return (static_cast<double>(uncached) * price.input +
+          static_cast<double>(cached_input) * price.cached_input +
+          static_cast<double>(cache_write) * write_price +
+          static_cast<double>(output_tokens) * price.output) /
          1e6;
+}
+
+double attempt_cost_usd(const lang::Model& model, const store::AttemptRecord& attempt) {
+  return call_cost_usd(model, attempt.input_tokens, attempt.output_tokens,
+                       attempt.cached_input_tokens, attempt.cache_write_tokens);
 }
 
 void total_usage(const std::vector<store::AttemptRecord>& attempts, const lang::Workflow& workflow,
@@ -150,8 +170,7 @@ void total_usage(const std::vector<store::AttemptRecord>& attempts, const lang::
     run.input_tokens += attempt.input_tokens;
     run.output_tokens += attempt.output_tokens;
     const lang::Model* model = workflow.find_model(attempt.model);
-    if (model != nullptr)
-      run.cost_usd += call_cost_usd(*model, attempt.input_tokens, attempt.output_tokens);
+    if (model != nullptr) run.cost_usd += attempt_cost_usd(*model, attempt);
   }
 }
 
@@ -170,6 +189,7 @@ RunDetail to_detail(RunSummary summary, const store::RunRecord& run, const lang:
     detail.summary.cost_usd = live.cost_usd;
   }
   std::map<std::pair<std::string_view, int>, std::vector<const store::AttemptRecord*>> by_step;
+  std::map<std::string, ModelCost> by_model;
   for (const store::AttemptRecord& attempt : attempts)
     by_step[{attempt.step_id, attempt.item}].push_back(&attempt);
   for (const store::StepRecord& step : steps) {
@@ -208,9 +228,22 @@ RunDetail to_detail(RunSummary summary, const store::RunRecord& run, const lang:
       a.error = attempt.error;
       a.started_ms = attempt.started_ms;
       a.ended_ms = attempt.ended_ms;
-      a.usage = {attempt.input_tokens, attempt.output_tokens};
+      a.usage = {attempt.input_tokens, attempt.output_tokens, attempt.cached_input_tokens,
+                 attempt.cache_write_tokens};
+      const lang::Model* model =
+          attempt.kind == "model" ? workflow.find_model(attempt.model) : nullptr;
+      if (model != nullptr) a.cost_usd = attempt_cost_usd(*model, attempt);
       if (attempt.kind == "model" && attempt.response_json.starts_with(kCachedResponseStart))
         read_cached_attempt(a);
+      add_usage(info.usage, a.usage);
+      info.cost_usd += a.cost_usd;
+      if (attempt.kind == "model") {
+        ModelCost& cost = by_model[attempt.model];
+        cost.model = attempt.model;
+        if (!a.cached) ++cost.calls;
+        add_usage(cost.usage, a.usage);
+        cost.cost_usd += a.cost_usd;
+      }
       info.attempts.push_back(std::move(a));
     }
     detail.steps.push_back(std::move(info));
@@ -229,6 +262,7 @@ RunDetail to_detail(RunSummary summary, const store::RunRecord& run, const lang:
   };
   std::stable_sort(detail.steps.begin(), detail.steps.end(),
                    [&](const StepInfo& a, const StepInfo& b) { return position(a) < position(b); });
+  for (auto& [name, cost] : by_model) detail.models.push_back(std::move(cost));
   return detail;
 }
 

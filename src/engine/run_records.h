@@ -32,9 +32,14 @@ std::string new_run_id();
 // A hex digest of a workflow's text (64-bit FNV-1a): which version of a file a run ran.
 std::string content_hash(std::string_view text);
 
-// What a call of `model` costs in USD; 0 when its price is unknown.
+// What a call of `model` costs in USD; 0 when its price is unknown. Of the input tokens (all of
+// them), `cached_input` were read from the provider's prompt cache and cost price.cached_input,
+// `cache_write` were written to it and cost price.cache_write (1.25 x price.input when unset,
+// Anthropic's 5-minute cache write); the rest cost price.input, the output price.output.
 double call_cost_usd(const lang::Model& model, std::int64_t input_tokens,
-                     std::int64_t output_tokens);
+                     std::int64_t output_tokens, std::int64_t cached_input = 0,
+                     std::int64_t cache_write = 0);
+double attempt_cost_usd(const lang::Model& model, const store::AttemptRecord& attempt);
 
 // Sets the run's token and cost totals from its attempts (cost at the workflow's model prices):
 // the totals stay right when a process was killed before it could record them.

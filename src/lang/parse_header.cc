@@ -83,6 +83,7 @@ std::optional<Provider> provider(std::string_view name) {
   if (name == "openai") return Provider::kOpenAi;
   if (name == "anthropic") return Provider::kAnthropic;
   if (name == "fixture") return Provider::kFixture;
+  if (name == "command") return Provider::kCommand;
   return std::nullopt;
 }
 
@@ -113,10 +114,10 @@ void parse_model(LoadContext& context, const YamlNode& key, const YamlNode& node
   Model model;
   model.name = key.value;
   model.span = context.span_of(key);
-  if (!context.check_mapping(
-          node, what,
-          {"provider", "model", "base_url", "api_key_env", "temperature", "max_tokens",
-           "concurrency", "retry", "fallback", "price", "parameters", "cache"})) {
+  if (!context.check_mapping(node, what,
+                             {"provider", "model", "base_url", "api_key_env", "temperature",
+                              "max_tokens", "concurrency", "rate_limit", "retry", "fallback",
+                              "price", "parameters", "cache", "command"})) {
     workflow.models.push_back(std::move(model));
     return;
   }
@@ -125,17 +126,36 @@ void parse_model(LoadContext& context, const YamlNode& key, const YamlNode& node
     if (parsed) {
       model.provider = *parsed;
     } else {
-      context.error(*value,
-                    fmt::format("{}: unknown provider '{}'; expected openai, anthropic "
-                                "or fixture{}",
-                                what, value->value,
-                                did_you_mean(value->value, {"openai", "anthropic", "fixture"})));
+      context.error(
+          *value,
+          fmt::format("{}: unknown provider '{}'; expected openai, anthropic, "
+                      "command or fixture{}",
+                      what, value->value,
+                      did_you_mean(value->value, {"openai", "anthropic", "command", "fixture"})));
     }
   } else {
-    context.error(key, fmt::format("{} has no 'provider' (openai, anthropic or fixture)", what));
+    context.error(
+        key, fmt::format("{} has no 'provider' (openai, anthropic, command or fixture)", what));
+  }
+  const YamlNode* command = LoadContext::find(node, "command");
+  if (model.provider == Provider::kCommand) {
+    if (command == nullptr) {
+      context.error(key, fmt::format("{} uses provider 'command' but has no 'command' (the "
+                                     "program to run, as a list: [program, arg, ...])",
+                                     what));
+    } else if (auto argv = context.string_list(*command, path + ".command")) {
+      if (argv->empty()) {
+        context.error(*command, fmt::format("{}.command must name a program", path));
+      }
+      model.command = std::move(*argv);
+    }
+  } else if (command != nullptr) {
+    context.error(*command, fmt::format("{}.command applies only to provider 'command'", path));
   }
   if (const YamlNode* value = LoadContext::find(node, "model")) {
     if (auto text = context.string(*value, path + ".model")) model.model = *text;
+  } else if (model.provider == Provider::kCommand) {
+    model.model = model.name;  // the program needs no model name: BATON_MODEL gets the block's
   } else {
     context.error(key, fmt::format("{} has no 'model' (the provider's model name)", what));
   }
@@ -168,11 +188,30 @@ void parse_model(LoadContext& context, const YamlNode& key, const YamlNode& node
   if (const YamlNode* value = LoadContext::find(node, "concurrency")) {
     model.concurrency = positive_int(context, *value, path + ".concurrency");
   }
+  if (const YamlNode* value = LoadContext::find(node, "rate_limit")) {
+    if (context.check_mapping(*value, path + ".rate_limit", {"rpm", "tpm"})) {
+      RateLimit limit;
+      if (const YamlNode* item = LoadContext::find(*value, "rpm")) {
+        limit.requests_per_minute = positive_int(context, *item, path + ".rate_limit.rpm");
+      }
+      if (const YamlNode* item = LoadContext::find(*value, "tpm")) {
+        limit.tokens_per_minute = positive_int(context, *item, path + ".rate_limit.tpm");
+      }
+      if (LoadContext::find(*value, "rpm") == nullptr &&
+          LoadContext::find(*value, "tpm") == nullptr) {
+        context.error(*value, fmt::format("{}.rate_limit needs rpm (requests per minute), tpm "
+                                          "(tokens per minute) or both",
+                                          path));
+      }
+      model.rate_limit = limit;
+    }
+  }
   if (const YamlNode* value = LoadContext::find(node, "retry")) {
     model.retry = context.retry(*value, path + ".retry");
   }
   if (const YamlNode* value = LoadContext::find(node, "price")) {
-    if (context.check_mapping(*value, path + ".price", {"input", "output", "cached_input"})) {
+    if (context.check_mapping(*value, path + ".price",
+                              {"input", "output", "cached_input", "cache_write"})) {
       Price price;
       if (const YamlNode* item = LoadContext::find(*value, "input")) {
         price.input = non_negative(context, *item, path + ".price.input").value_or(0);
@@ -180,8 +219,12 @@ void parse_model(LoadContext& context, const YamlNode& key, const YamlNode& node
       if (const YamlNode* item = LoadContext::find(*value, "output")) {
         price.output = non_negative(context, *item, path + ".price.output").value_or(0);
       }
+      price.cached_input = price.input;
       if (const YamlNode* item = LoadContext::find(*value, "cached_input")) {
         price.cached_input = non_negative(context, *item, path + ".price.cached_input").value_or(0);
+      }
+      if (const YamlNode* item = LoadContext::find(*value, "cache_write")) {
+        price.cache_write = non_negative(context, *item, path + ".price.cache_write");
       }
       model.price = price;
     }

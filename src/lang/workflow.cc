@@ -28,6 +28,8 @@ std::string_view provider_name(Provider provider) {
       return "anthropic";
     case Provider::kFixture:
       return "fixture";
+    case Provider::kCommand:
+      return "command";
   }
   return "?";
 }

@@ -77,10 +77,18 @@ struct RetryPolicy {
 struct Price {  // USD per million tokens
   double input = 0;
   double output = 0;
-  double cached_input = 0;
+  double cached_input = 0;  // input read from the provider's prompt cache; `input` when not given
+  std::optional<double> cache_write;  // input written to it (Anthropic); 1.25 x input when unset
 };
 
-enum class Provider { kOpenAi, kAnthropic, kFixture };
+// `rate_limit:` of a model block: what the API allows per minute. It holds for every model that
+// shares the block's API key variable and base URL (the limit an API enforces is its key's).
+struct RateLimit {
+  std::optional<std::int64_t> requests_per_minute;  // `rpm`
+  std::optional<std::int64_t> tokens_per_minute;    // `tpm`: prompt (estimated) + max_tokens
+};
+
+enum class Provider { kOpenAi, kAnthropic, kFixture, kCommand };
 std::string_view provider_name(Provider provider);
 
 struct Model {
@@ -92,6 +100,7 @@ struct Model {
   std::optional<double> temperature;
   std::optional<std::int64_t> max_tokens;
   std::optional<std::int64_t> concurrency;
+  std::optional<RateLimit> rate_limit;
   std::optional<RetryPolicy> retry;
   std::vector<std::string> fallback;  // declared model names, acyclic
   std::optional<Price> price;
@@ -99,6 +108,9 @@ struct Model {
   // `cache:`: whether answers are kept in and taken from the response cache. Unset: cached
   // when temperature is 0 or parameters has a seed (the answer is meant to be repeatable).
   std::optional<bool> cache;
+  // `provider: command`: the program run for each call (argv, no shell), which reads the
+  // messages on stdin and writes the answer on stdout.
+  std::vector<std::string> command;
   SourceSpan span;
 };
 

@@ -92,8 +92,11 @@ struct AttemptRecord {
   std::string error;
   std::int64_t started_ms = 0;
   std::int64_t ended_ms = 0;
-  std::int64_t input_tokens = 0;
+  std::int64_t input_tokens = 0;  // all of them, cached ones included
   std::int64_t output_tokens = 0;
+  // Of input_tokens: read from the provider's prompt cache, and written to it (Anthropic).
+  std::int64_t cached_input_tokens = 0;
+  std::int64_t cache_write_tokens = 0;
   // A model's answer that an output contract rejected: why (the feedback sent back for repair)
   // and the answer's text; both "" otherwise.
   std::string feedback;

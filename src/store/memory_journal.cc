@@ -187,6 +187,8 @@ class MemoryJournal final : public Journal {
     found->ended_ms = attempt.ended_ms;
     found->input_tokens = attempt.input_tokens;
     found->output_tokens = attempt.output_tokens;
+    found->cached_input_tokens = attempt.cached_input_tokens;
+    found->cache_write_tokens = attempt.cache_write_tokens;
     found->feedback = attempt.feedback;
     found->answer = attempt.answer;
     return ok_status();

@@ -254,6 +254,8 @@ class SqliteJournal final : public Journal {
     update.bind_int(8, attempt.output_tokens);
     update.bind_text(9, attempt.feedback);
     update.bind_text(10, attempt.answer);
+    update.bind_int(11, attempt.cached_input_tokens);
+    update.bind_int(12, attempt.cache_write_tokens);
     const auto what = [&] {
       return "finishing attempt " + std::to_string(attempt.id) + " of run " + in_quotes(run_id);
     };

@@ -20,7 +20,7 @@ struct Migration {
 // - steps and decisions are WITHOUT ROWID: the key is the table, no second index to update.
 // - events.seq and attempts.id are plain INTEGER PRIMARY KEYs (max + 1), not AUTOINCREMENT,
 //   which would update sqlite_sequence on every insert.
-constexpr std::array<Migration, 5> kMigrations = {{
+constexpr std::array<Migration, 6> kMigrations = {{
     {"initial schema", R"sql(
 CREATE TABLE runs (
   id TEXT NOT NULL PRIMARY KEY,
@@ -144,6 +144,12 @@ ALTER TABLE steps ADD COLUMN reused_from TEXT NOT NULL DEFAULT '';
     // can be compared with it.
     {"decision original", R"sql(
 ALTER TABLE decisions ADD COLUMN original TEXT NOT NULL DEFAULT '';
+)sql"},
+    // Prompt caching: of an attempt's input tokens, those read from the provider's cache and
+    // those written to it, which are priced apart.
+    {"attempt cached input tokens", R"sql(
+ALTER TABLE attempts ADD COLUMN cached_input_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE attempts ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
 )sql"},
 }};
 

@@ -71,12 +71,14 @@ constexpr const char* kAddAttempt =
 // ?1 run id, ?2 attempt id; then the columns that finishing rewrites.
 constexpr const char* kFinishAttempt =
     "UPDATE attempts SET status = ?3, response_json = ?4, error = ?5, ended_ms = ?6, "
-    "input_tokens = ?7, output_tokens = ?8, feedback = ?9, answer = ?10 "
+    "input_tokens = ?7, output_tokens = ?8, feedback = ?9, answer = ?10, "
+    "cached_input_tokens = ?11, cache_write_tokens = ?12 "
     "WHERE id = ?2 AND run_id = ?1";
 // ?1 run id
 constexpr const char* kAttempts =
     "SELECT id, step_id, item, number, kind, model, status, request_json, response_json, "
-    "error, started_ms, ended_ms, input_tokens, output_tokens, purpose, feedback, answer "
+    "error, started_ms, ended_ms, input_tokens, output_tokens, purpose, feedback, answer, "
+    "cached_input_tokens, cache_write_tokens "
     "FROM attempts "
     "WHERE run_id = ?1 ORDER BY id";
 
@@ -211,6 +213,8 @@ Result<AttemptRecord> read_attempt(const Statement& row) {
   attempt.purpose = row.column_text(14);
   attempt.feedback = row.column_text(15);
   attempt.answer = row.column_text(16);
+  attempt.cached_input_tokens = row.column_int(17);
+  attempt.cache_write_tokens = row.column_int(18);
   return attempt;
 }
 

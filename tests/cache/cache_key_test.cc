@@ -78,7 +78,7 @@ TEST(CacheKeyTest, WhatCannotChangeTheAnswerKeepsTheKey) {
   lang::Model other = model;
   other.name = "renamed";  // the declared name
   other.api_key_env = "OTHER_KEY";
-  other.price = lang::Price{1, 2, 0};
+  other.price = lang::Price{1, 2, 0, std::nullopt};
   other.concurrency = 3;
   other.parameters =
       dict({{"top_p", lang::Value(0.5)}, {"seed", lang::Value(std::int64_t{1})}});  // reordered

@@ -326,11 +326,10 @@ struct FakeOpenAiServer::Impl {
                     Auth auth) {
     auto counted = std::make_shared<InFlight>(*this);
     const std::size_t query = req.target.find('?');
-    RecordedRequest record{req.path,
-                           query == std::string::npos ? "" : req.target.substr(query + 1),
-                           req.remote_port,
-                           {},
-                           req.body};
+    RecordedRequest record{
+        req.path,        query == std::string::npos ? "" : req.target.substr(query + 1),
+        req.remote_port, {},
+        req.body,        std::chrono::steady_clock::now()};
     for (const auto& [name, value] : req.headers) record.headers.emplace_back(lower(name), value);
     std::optional<Fault> fault;
     std::string expected_key;

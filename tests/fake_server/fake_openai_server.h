@@ -97,6 +97,7 @@ struct RecordedRequest {
   int remote_port = 0;  // the client's port: one per connection
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::chrono::steady_clock::time_point received{};  // when the server read the request
 };
 
 // A fake model API server on 127.0.0.1 and a free port, served from its own threads (a pool of

@@ -422,6 +422,8 @@ TEST_P(JournalTest, AttemptsAreAddedFinishedAndListedInOrder) {
   finished.ended_ms = 9;
   finished.input_tokens = 100;
   finished.output_tokens = 3;
+  finished.cached_input_tokens = 60;
+  finished.cache_write_tokens = 25;
   finished.model = "ignored";    // not among the fields that finishing rewrites
   finished.purpose = "ignored";  // nor this
   finished.feedback = "your answer contains no valid JSON";
@@ -445,6 +447,8 @@ TEST_P(JournalTest, AttemptsAreAddedFinishedAndListedInOrder) {
   EXPECT_EQ(stored.ended_ms, 9);
   EXPECT_EQ(stored.input_tokens, 100);
   EXPECT_EQ(stored.output_tokens, 3);
+  EXPECT_EQ(stored.cached_input_tokens, 60);
+  EXPECT_EQ(stored.cache_write_tokens, 25);
   EXPECT_EQ(stored.purpose, "repair");
   EXPECT_EQ(stored.feedback, "your answer contains no valid JSON");
   EXPECT_EQ(stored.answer, "broken");

@@ -230,6 +230,35 @@ TEST_F(SqliteJournalTest, AnEmptyDatabaseIsMigrated) {
   EXPECT_TRUE(journal->create_run(run("r1")));
 }
 
+TEST_F(SqliteJournalTest, AttemptsOfAVersionThreeFileSurviveTheMigrationWithNoCachedTokens) {
+  std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
+  {
+    auto db = sqlite::Connection::open(path_);
+    ASSERT_TRUE(db) << db.error().message();
+    ASSERT_TRUE(sqlite::migrate(**db, 3));
+    auto raw_db = raw(path_);
+    ASSERT_EQ(sqlite3_exec(raw_db->db,
+                           "INSERT INTO runs VALUES ('r1', 'w', '', '', '', '{}', 'running', '{}', "
+                           "'', 1, 1, 0, 0, 0, '', '');"
+                           "INSERT INTO attempts (run_id, step_id, item, number, kind, model, "
+                           "status, request_json, response_json, error, started_ms, ended_ms, "
+                           "input_tokens, output_tokens) VALUES ('r1', 's', -1, 1, 'model', "
+                           "'fast', 'succeeded', '{}', '{}', '', 1, 2, 120, 7);",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(raw_db->db);
+  }
+  auto journal = open();
+  ASSERT_NE(journal, nullptr);
+  auto attempts = journal->attempts("r1");
+  ASSERT_TRUE(attempts) << attempts.error().message();
+  ASSERT_EQ(attempts->size(), 1U);
+  EXPECT_EQ((*attempts)[0].input_tokens, 120);
+  EXPECT_EQ((*attempts)[0].output_tokens, 7);
+  EXPECT_EQ((*attempts)[0].cached_input_tokens, 0);
+  EXPECT_EQ((*attempts)[0].cache_write_tokens, 0);
+}
+
 TEST_F(SqliteJournalTest, EventsOfAVersionOneFileSurviveTheMigrationAndKeepTheirOrder) {
   std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
   {
