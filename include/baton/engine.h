@@ -141,8 +141,8 @@ struct StepInfo {
   std::string reused_from;  // the run whose result a rerun copied, "" when computed in this run
   std::string fingerprint;  // of the step's definition that computed it ("" in older journals)
   std::optional<DecisionInfo> decision;  // when a human answered it
-  Usage usage;          // of its attempts
-  double cost_usd = 0;  // of its attempts
+  Usage usage;                           // of its attempts
+  double cost_usd = 0;                   // of its attempts
 };
 
 // What one model (a model block) of a run used and cost, over all its attempts.
