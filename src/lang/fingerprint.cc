@@ -74,6 +74,17 @@ std::set<std::string> model_chain(const Workflow& workflow, const std::string& f
   return seen;
 }
 
+// A step's own mapping: under `steps`, or for a step inside a loop, under its loop's
+// `loop: {steps: ...}`.
+const YamlNode* step_node(const YamlNode* steps, const Workflow& workflow, const Step& step) {
+  if (steps == nullptr) return nullptr;
+  if (!step.loop) return LoadContext::find(*steps, step.id);
+  const YamlNode* loop = step_node(steps, workflow, workflow.steps[*step.loop]);
+  const YamlNode* body = loop != nullptr ? LoadContext::find(*loop, "loop") : nullptr;
+  const YamlNode* inner = body != nullptr ? LoadContext::find(*body, "steps") : nullptr;
+  return inner != nullptr ? LoadContext::find(*inner, step.name) : nullptr;
+}
+
 }  // namespace
 
 void fingerprint_steps(const YamlNode& root, Workflow& workflow) {
@@ -83,8 +94,7 @@ void fingerprint_steps(const YamlNode& root, Workflow& workflow) {
   const YamlNode* steps = LoadContext::find(root, "steps");
   for (Step& step : workflow.steps) {
     std::string text = "defaults" + defaults + "step";
-    if (const YamlNode* node = steps != nullptr ? LoadContext::find(*steps, step.id) : nullptr)
-      canonical(*node, text);
+    if (const YamlNode* node = step_node(steps, workflow, step)) canonical(*node, text);
     if (const PromptStep* prompt = step.prompt(); prompt != nullptr && models != nullptr) {
       for (const std::string& name : model_chain(workflow, prompt->model)) {
         const YamlNode* model = LoadContext::find(*models, name);

@@ -89,5 +89,26 @@ TEST(FingerprintTest, OverridesAreCheckedLikeTheFile) {
       << not_prompt.diagnostics[0].message;
 }
 
+constexpr const char* kLoop = R"(name: fp_loop
+steps:
+  fix:
+    loop:
+      max: 3
+      until: "{{ check.output == 'ok' }}"
+      steps:
+        write:
+          value: "v{{ loop.index }}"
+        check:
+          value: "{{ write.output }}"
+)";
+
+TEST(FingerprintTest, AStepInsideALoopHasItsOwnDefinitionsFingerprint) {
+  const std::string changed = replaced(kLoop, "v{{ loop.index }}", "w{{ loop.index }}");
+  EXPECT_NE(fingerprint(kLoop, "fix.write"), fingerprint(changed, "fix.write"));
+  EXPECT_EQ(fingerprint(kLoop, "fix.check"), fingerprint(changed, "fix.check"));
+  EXPECT_NE(fingerprint(kLoop, "fix.write"), fingerprint(kLoop, "fix.check"));
+  EXPECT_NE(fingerprint(kLoop, "fix"), fingerprint(changed, "fix"));
+}
+
 }  // namespace
 }  // namespace baton::lang
