@@ -78,7 +78,8 @@ void BM_CacheHit(benchmark::State& state) {
       baton::cache::content_key(baton::cache::key_material(call, std::string_view(kBaseUrl)));
   entry.request_json = std::string(2200, 'r');
   entry.response_body = std::string(1500, 'b');
-  baton::providers::ModelReply reply{std::string(600, 't'), "gpt-4o-mini", "stop", {512, 150, 0}, {}};
+  baton::providers::ModelReply reply{
+      std::string(600, 't'), "gpt-4o-mini", "stop", {512, 150, 0}, {}};
   entry.reply_json = baton::cache::reply_to_json(reply);
   entry.cost_usd = 0.00017;
   if (!(*cache)->put(entry) || !(*cache)->commit()) {

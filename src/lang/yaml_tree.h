@@ -41,8 +41,9 @@ struct YamlEntry {
   YamlNode second;  // the value
 };
 
-// Parses the first YAML document of the text. Fails with kInvalidInput on a syntax error, whose span holds the
-// line and column of the error (file left empty). An empty document gives a kNull node.
+// Parses the first YAML document of the text. Fails with kInvalidInput on a syntax error, whose
+// span holds the line and column of the error (file left empty). An empty document gives a kNull
+// node.
 Result<YamlNode> parse_yaml(std::string_view text);
 
 }  // namespace baton::lang

@@ -40,7 +40,8 @@ TEST_F(CassetteFileTest, EntriesRoundTripInOrder) {
   providers::ModelOutcome ok;
   ok.request_json = R"({"model":"gpt-4o-mini","messages":[]})";
   ok.response_body = R"({"object":"chat.completion"})";
-  ok.reply = providers::ModelReply{"Hello \xe2\x9c\x93", "gpt-4o-mini-2024", "stop", {12, 3, 2}, {}};
+  ok.reply =
+      providers::ModelReply{"Hello \xe2\x9c\x93", "gpt-4o-mini-2024", "stop", {12, 3, 2}, {}};
   providers::ModelOutcome limited;
   limited.request_json = ok.request_json;
   limited.reply = Error(ErrorCode::kRateLimited, "HTTP 429 (rate limited): slow down");
