@@ -14,6 +14,8 @@
 #include <tuple>
 #include <utility>
 
+#include "src/lang/fingerprint.h"
+
 namespace baton::engine {
 
 std::string new_run_id() {
@@ -27,16 +29,7 @@ std::string new_run_id() {
   return id;
 }
 
-std::string content_hash(std::string_view text) {
-  std::uint64_t hash = 0xcbf29ce484222325ull;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 0x100000001b3ull;
-  }
-  char digits[17];
-  std::snprintf(digits, sizeof digits, "%016llx", static_cast<unsigned long long>(hash));
-  return digits;
-}
+std::string content_hash(std::string_view text) { return lang::digest_text(text); }
 
 namespace {
 

@@ -47,8 +47,9 @@ void canonical(const YamlNode& node, std::string& out) {
   }
 }
 
-// 64-bit FNV-1a, as hex: enough to tell definitions apart, not a defence against forgery.
-std::string digest(std::string_view text) {
+}  // namespace
+
+std::string digest_text(std::string_view text) {
   std::uint64_t hash = 0xcbf29ce484222325ull;
   for (unsigned char c : text) {
     hash ^= c;
@@ -58,6 +59,8 @@ std::string digest(std::string_view text) {
   std::snprintf(digits, sizeof digits, "%016llx", static_cast<unsigned long long>(hash));
   return digits;
 }
+
+namespace {
 
 // The models a prompt step may call: its own and, transitively, their fallbacks.
 std::set<std::string> model_chain(const Workflow& workflow, const std::string& first) {
@@ -103,7 +106,7 @@ void fingerprint_steps(const YamlNode& root, Workflow& workflow) {
         canonical(*model, text);
       }
     }
-    step.fingerprint = digest(text);
+    step.fingerprint = digest_text(text);
   }
 }
 

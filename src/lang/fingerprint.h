@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "src/lang/workflow.h"
 #include "src/lang/yaml_tree.h"
@@ -12,6 +13,10 @@ namespace baton::lang {
 // the step's own mapping, the `defaults` block, and for a prompt step the model blocks it may
 // call (its model and their fallbacks). A file that a field names (a schema file) counts by its
 // name, not its content. `root` is the workflow file's tree, `workflow` what was loaded from it.
+// 64-bit FNV-1a of `text`, as 16 hex digits: enough to tell texts apart, not a defence
+// against forgery.
+std::string digest_text(std::string_view text);
+
 void fingerprint_steps(const YamlNode& root, Workflow& workflow);
 
 }  // namespace baton::lang
